@@ -1,0 +1,70 @@
+package v1alpha1
+
+// DeletionPolicy says what happens to the managed Secret when its object is
+// deleted.
+// +kubebuilder:validation:Enum=Delete;Orphan
+type DeletionPolicy string
+
+const (
+	// DeletionPolicyDelete deletes the Secret together with the object.
+	DeletionPolicyDelete DeletionPolicy = "Delete"
+	// DeletionPolicyOrphan keeps the Secret and removes its ownerReference.
+	DeletionPolicyOrphan DeletionPolicy = "Orphan"
+)
+
+// SecretTemplate names the Secret that the operator writes and the metadata
+// it adds to it.
+type SecretTemplate struct {
+	// name of the Secret in the object's namespace. Defaults to
+	// "<object name>-eb-client" for an EBClient and "<object name>-eb-apikey"
+	// for an EBApiKey. It cannot be changed after creation.
+	// +optional
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name,omitempty"`
+
+	// labels added to the Secret. The label app.kubernetes.io/managed-by is
+	// always set to eb-operator and cannot be overridden.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	Labels map[string]string `json:"labels,omitempty"`
+
+	// annotations added to the Secret. Keys under eb.enigmabridge.com/ are
+	// reserved for the operator.
+	// +optional
+	// +kubebuilder:validation:MaxProperties=32
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// SecretKeyReference selects one key of a Secret in the object's namespace.
+type SecretKeyReference struct {
+	// name of the Secret.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`
+	Name string `json:"name"`
+
+	// key within the Secret's data.
+	// +required
+	// +kubebuilder:validation:MinLength=1
+	// +kubebuilder:validation:MaxLength=253
+	// +kubebuilder:validation:Pattern=`^[-._a-zA-Z0-9]+$`
+	Key string `json:"key"`
+}
+
+// Labels and annotations that the operator sets on the Secrets it writes.
+const (
+	// ManagedByLabel marks a Secret as written by the operator; the manager
+	// caches only Secrets that carry it.
+	ManagedByLabel = "app.kubernetes.io/managed-by"
+	// ManagedByValue is the value of ManagedByLabel.
+	ManagedByValue = "eb-operator"
+
+	// AnnotationPrefix starts every annotation that the operator reserves.
+	AnnotationPrefix = "eb.enigmabridge.com/"
+
+	// Finalizer lets the operator delete or orphan the Secret before the
+	// object goes away. It never waits on the EB server.
+	Finalizer = "eb.enigmabridge.com/secret-cleanup"
+)
