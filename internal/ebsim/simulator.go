@@ -245,10 +245,11 @@ func parseEnvelope(req *request, path string) error {
 	if req.nonce == "" {
 		return errorf(codeMissingNonce, "nonce must be a non-empty string")
 	}
-	var version json.Number
+	// Decoding into any keeps a quoted "1" a string, which is rejected.
+	var version any
 	decoder := json.NewDecoder(bytes.NewReader(req.raw["version"]))
 	decoder.UseNumber()
-	if err := decoder.Decode(&version); err != nil || version.String() != "1" {
+	if err := decoder.Decode(&version); err != nil || version != json.Number("1") {
 		return errorf(codeVersionUnsupported, "version must be the integer 1")
 	}
 	if req.function == "" || functionPaths[req.function] != path {
