@@ -16,7 +16,7 @@ type responseEnvelope struct {
 	Status       json.RawMessage `json:"status"`
 	Error        string          `json:"error"`
 	StatusDetail string          `json:"statusdetail"`
-	Nonce        *string         `json:"nonce"`
+	Nonce        string          `json:"nonce"`
 	Response     json.RawMessage `json:"response"`
 }
 
@@ -26,16 +26,16 @@ type responseEnvelope struct {
 // the response object into out. A non-nil error means the body is not a
 // valid EB response, and its text never quotes the body.
 //
-// A success must echo the request's nonce. An error status may leave the
-// nonce out, because the server may have failed before it read the
-// request, but it must not echo a different one.
+// A success must echo the request's nonce. An error status may come with
+// no nonce or an empty one, because the server may have failed before it
+// read the request, but it must not echo a different one.
 func decodeResponse(body []byte, nonce string, out any) (status int, detail string, err error) {
 	if len(body) > maxResponseBytes {
 		return 0, "", errors.New("body over 1 MiB")
 	}
 	var env responseEnvelope
 	if err := json.Unmarshal(body, &env); err != nil {
-		return 0, "", errors.New("body is not a JSON object")
+		return 0, "", errors.New("body is not a JSON object with EB envelope fields")
 	}
 	status, err = parseStatus(env.Status)
 	if err != nil {
@@ -46,12 +46,13 @@ func decodeResponse(body []byte, nonce string, out any) (status int, detail stri
 		detail = env.Error
 	}
 
+	echoed := env.Nonce
 	switch {
-	case env.Nonce != nil && *env.Nonce != nonce:
+	case echoed != "" && echoed != nonce:
 		return 0, "", errors.New("nonce does not match the request")
 	case status != StatusOK:
 		return status, detail, nil
-	case env.Nonce == nil:
+	case echoed == "":
 		return 0, "", errors.New("missing nonce")
 	}
 
