@@ -29,6 +29,7 @@ type Server struct {
 
 	httpServer *http.Server
 	done       chan error
+	conns      connTracker
 	closeOnce  sync.Once
 	closeErr   error
 }
@@ -84,6 +85,7 @@ func Start(addr, tlsDir string, opts Options) (*Server, error) {
 		},
 		done: make(chan error, 1),
 	}
+	srv.httpServer.ConnState = srv.conns.track
 	if tlsDir != "" {
 		srv.CAFile = filepath.Join(tlsDir, caCertFile)
 	}
@@ -102,15 +104,65 @@ func Start(addr, tlsDir string, opts Options) (*Server, error) {
 // Later calls return the first call's result.
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		err := s.httpServer.Shutdown(ctx)
+		err := s.shutdown()
 		if err != nil {
 			err = errors.Join(err, s.httpServer.Close())
 		}
 		s.closeErr = errors.Join(err, <-s.done)
 	})
 	return s.closeErr
+}
+
+// shutdown runs http.Server.Shutdown with a five-second limit. Shutdown
+// waits for connections that have not sent a request yet, such as a
+// client's spare connection, so shutdown closes those itself meanwhile.
+func (s *Server) shutdown() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- s.httpServer.Shutdown(ctx) }()
+	ticker := time.NewTicker(20 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		s.conns.closeNew()
+		select {
+		case err := <-done:
+			return err
+		case <-ticker.C:
+		}
+	}
+}
+
+// connTracker records the state of each server connection.
+type connTracker struct {
+	mu    sync.Mutex
+	conns map[net.Conn]http.ConnState
+}
+
+func (t *connTracker) track(conn net.Conn, state http.ConnState) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.conns == nil {
+		t.conns = map[net.Conn]http.ConnState{}
+	}
+	switch state {
+	case http.StateHijacked, http.StateClosed:
+		delete(t.conns, conn)
+	default:
+		t.conns[conn] = state
+	}
+}
+
+// closeNew closes the connections that have not started a request.
+func (t *connTracker) closeNew() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for conn, state := range t.conns {
+		if state == http.StateNew {
+			_ = conn.Close()
+			delete(t.conns, conn)
+		}
+	}
 }
 
 // StartTest starts a server on 127.0.0.1 with a random port and a TLS
