@@ -1,0 +1,63 @@
+package controllers
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/tools/events"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
+)
+
+
+
+// ensureFinalizer adds the finalizer before the first EB call, so that the
+// Secret written after that call is always released on deletion. An object
+// that never reached an EB call has no finalizer and is deleted at once.
+// It patches a copy, so the status that obj holds in memory stays as it is.
+func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
+	if controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
+		return nil
+	}
+	patched := obj.DeepCopyObject().(client.Object)
+	controllerutil.AddFinalizer(patched, ebv1.Finalizer)
+	if err := c.Patch(ctx, patched, client.MergeFrom(obj)); err != nil {
+		return fmt.Errorf("add finalizer: %w", err)
+	}
+	obj.SetFinalizers(patched.GetFinalizers())
+	return nil
+}
+
+func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
+	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
+	controllerutil.RemoveFinalizer(obj, ebv1.Finalizer)
+	if err := c.Patch(ctx, obj, patch); err != nil {
+		return client.IgnoreNotFound(fmt.Errorf("remove finalizer: %w", err))
+	}
+	return nil
+}
+
+// recordReadyChange emits a Warning Event when Ready changed to False with a
+// new reason or message. A pass that leaves the condition as it was emits
+// nothing, so a waiting object does not flood the Event stream.
+func recordReadyChange(rec events.EventRecorder, obj runtime.Object, before, after []metav1.Condition) {
+	now := meta.FindStatusCondition(after, ebv1.ConditionReady)
+	if now == nil || now.Status == metav1.ConditionTrue {
+		return
+	}
+	if was := meta.FindStatusCondition(before, ebv1.ConditionReady); was != nil &&
+		was.Status == now.Status && was.Reason == now.Reason && was.Message == now.Message {
+		return
+	}
+	switch now.Reason {
+	case ebv1.ReasonWaitingForClient, ebv1.ReasonRegistering, ebv1.ReasonIssuing:
+		return
+	}
+	rec.Eventf(obj, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
+}

@@ -1,0 +1,66 @@
+package controllers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+
+	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
+	"github.com/enigmabridge/eb-operator/internal/ebapi"
+)
+
+// rejectEB turns a failed addapi or showapi into conditions. A transient
+// failure returns the error, so the object is retried with jittered
+// exponential backoff; a permanent one is not retried until the generation
+// changes.
+func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err error) (ctrl.Result, error) {
+	if errors.Is(err, context.Canceled) {
+		return ctrl.Result{}, err
+	}
+	var cfg *ebapi.ConfigError
+	if errors.As(err, &cfg) {
+		reason, msg := configProblem(err)
+		setReady(&obj.Status.Conditions, obj.Generation, false, reason,
+			fmt.Sprintf("EBClient %q: %s", obj.Spec.ClientRef.Name, msg))
+		return ctrl.Result{}, nil
+	}
+	if ebapi.IsTransient(err) {
+		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonRegistrationServerUnavailable,
+			fmt.Sprintf("registration servers unavailable, retrying with backoff: %v", err))
+		return ctrl.Result{}, fmt.Errorf("EBApiKey %s/%s: %w", obj.Namespace, obj.Name, err)
+	}
+	code, _ := ebapi.StatusCode(err)
+	setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected,
+		fmt.Sprintf("EB rejected %s: %v; fix spec.endpoint, spec.operations or the client's quota, "+
+			"then the operator tries again", function, err))
+	obj.Status.LastRejection = &ebv1.Rejection{
+		Code:       int32(code),
+		Generation: obj.Generation,
+		Time:       metav1.NewTime(time.Now().UTC().Truncate(time.Second)),
+	}
+	return ctrl.Result{}, nil
+}
+
+// errRender marks a Secret that cannot be rendered from the EB response,
+// such as one without an https processing server.
+var errRender = errors.New("cannot render Secret from the EB response")
+
+// writeFailed turns a failed Secret write into conditions. API errors are
+// returned for a retry with backoff.
+func (r *EBApiKeyReconciler) writeFailed(obj *ebv1.EBApiKey, err error) (ctrl.Result, error) {
+	var conflict *secretConflictError
+	switch {
+	case errors.Is(err, errRender):
+		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected,
+			fmt.Sprintf("Secret %q: %v", obj.Status.SecretName, err))
+		return ctrl.Result{RequeueAfter: r.Recheck}, nil
+	case errors.As(err, &conflict):
+		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonSecretConflict, conflict.Error())
+		return ctrl.Result{RequeueAfter: r.Recheck}, nil
+	}
+	return ctrl.Result{}, err
+}
