@@ -61,9 +61,11 @@ func run() error {
 		}
 		opts.Types = types
 	}
+	level := slog.LevelInfo
 	if *verbose {
-		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, nil))
+		level = slog.LevelDebug
 	}
+	opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

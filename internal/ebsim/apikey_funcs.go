@@ -87,7 +87,8 @@ func (s *Simulator) authenticate(req *request) (account, *ClientType, error) {
 	// The digest is compared even for an unknown username, so both failures
 	// take the same time.
 	if !matchesDigest(password, acct.PasswordSHA256) || !found {
-		return account{}, nil, errorf(codeWrongPassword, "client.username or client.password is wrong")
+		return account{}, nil, errorf(codeWrongPassword,
+			"client.username or client.password is wrong")
 	}
 	typ, ok := s.types[acct.Type]
 	if !ok {
@@ -193,7 +194,7 @@ func (s *Simulator) listOps(req *request) (any, error) {
 	return out, nil
 }
 
-// clientIP returns the caller's address as the server sees it.
+// clientIP returns the remote address of the caller's connection.
 func clientIP(req *request) clientIPResponse {
 	host, _, err := net.SplitHostPort(req.remoteAddr)
 	if err != nil {

@@ -91,7 +91,8 @@ func TestResetCalls(t *testing.T) {
 
 func TestLogHasNoSecrets(t *testing.T) {
 	var logs syncBuffer
-	srv := StartTest(t, Options{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	srv := StartTest(t, Options{Logger: slog.New(slog.NewTextHandler(&logs,
+		&slog.HandlerOptions{Level: slog.LevelDebug}))})
 	c := newTestClient(t, srv)
 	creds := c.createDemo("logged")
 	key := c.addKey(creds)

@@ -28,7 +28,9 @@ func testTypes() []ClientType {
 		},
 		ClientType{
 			Name: "phone", Token: "phone-token",
-			Methods:    []AuthMethod{{Method: "name", Init: true, InitData: []string{"mobile", "rsa"}}},
+			Methods: []AuthMethod{
+				{Method: "name", Init: true, InitData: []string{"mobile", "rsa"}},
+			},
 			MaxAPIKeys: 2, MaxObjects: 10,
 		},
 	)

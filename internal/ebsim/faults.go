@@ -151,7 +151,8 @@ func (s *Simulator) adminHandler() http.Handler {
 	return mux
 }
 
-// decodeAdmin decodes a JSON admin body into v and answers 400 on failure.
+// decodeAdmin decodes a JSON admin body into v and writes a 400 response
+// when it is invalid.
 func decodeAdmin(w http.ResponseWriter, r *http.Request, v any) bool {
 	decoder := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
 	decoder.DisallowUnknownFields()

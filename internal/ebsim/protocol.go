@@ -73,8 +73,9 @@ func statusText(code int) string {
 	return fmt.Sprintf("error 0x%04X", code)
 }
 
-// ebError is a failed EB call: its status code and an optional detail for
-// the statusdetail field. The detail names fields, never their values.
+// ebError is the outcome of a failed EB call: its status code and an
+// optional detail for the statusdetail field. The detail names the fields
+// at fault and never contains a password, token or API key.
 type ebError struct {
 	code   int
 	detail string

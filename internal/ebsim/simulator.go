@@ -19,7 +19,7 @@ import (
 )
 
 // maxBodyBytes is the largest request body accepted; a larger one is
-// answered with 0xF031 (input data too long).
+// rejected with 0xF031 (input data too long).
 const maxBodyBytes = 1 << 20
 
 // Paths of the two EB endpoints.
@@ -57,7 +57,8 @@ type Options struct {
 	StateFile string
 	// Admin serves the fault-injection endpoints under /admin/.
 	Admin bool
-	// Logger receives one line per EB request; nil logs nothing.
+	// Logger receives a Debug line per EB request and an Error line per
+	// internal failure, such as a failed state file write; nil logs nothing.
 	Logger *slog.Logger
 }
 
@@ -194,7 +195,9 @@ func (s *Simulator) respond(req *request, served bool, envErr error) (envelope, 
 	}
 	response, err := s.dispatch(req)
 	if err != nil {
-		setError(&env, err)
+		if !setError(&env, err) && s.logger != nil {
+			s.logger.Error("EB call failed", "function", req.function, "error", err)
+		}
 		return env, http.StatusOK
 	}
 	env.Status = codeSuccess
@@ -286,16 +289,18 @@ func (s *Simulator) dispatch(req *request) (any, error) {
 	return nil, errorf(codeUnknownOperation, "function is unknown")
 }
 
-// setError copies err into env; an error that is not an EB error becomes
-// 0xF012 (processor failure) without its text, which may name a file.
-func setError(env *envelope, err error) {
+// setError copies err into env and reports whether it was an EB error. Any
+// other error becomes 0xF012 (processor failure) without its text, which
+// may name a file.
+func setError(env *envelope, err error) bool {
 	var ebErr *ebError
 	if errors.As(err, &ebErr) {
 		env.Status = ebErr.code
 		env.StatusDetail = ebErr.detail
-		return
+		return true
 	}
 	env.Status = codeProcessorFailure
+	return false
 }
 
 // processingServer returns the fqdn and https port addapi reports.
@@ -320,13 +325,13 @@ func (s *Simulator) processingServer(req *request) (string, int) {
 	return fqdn, port
 }
 
-// logCall writes one line per call. It logs the function, client name and
-// outcome, never a secret or the request body.
+// logCall writes one Debug line per call with the function, client name
+// and outcome, never a secret or the request body.
 func (s *Simulator) logCall(req *request, status, httpStatus int, took time.Duration) {
 	if s.logger == nil {
 		return
 	}
-	s.logger.Info("EB call",
+	s.logger.Debug("EB call",
 		"function", req.function,
 		"client", s.clientName(req),
 		"status", "0x"+strconv.FormatInt(int64(status), 16),

@@ -94,8 +94,10 @@ func newStore(file string) (*store, error) {
 }
 
 // update runs change under the write lock and then saves the state. A
-// change that returns an error is expected to leave the state untouched
-// and is not saved.
+// change that returns an error must leave the state untouched; it is not
+// saved.
+// NOTE: when the file write fails, the change stays in memory although the
+// call reports 0xF012, so a retried create finds the client registered.
 func (s *store) update(change func(st *state, byName map[string]string) error) error {
 	s.mu.Lock()
 	if err := change(&s.st, s.byName); err != nil {

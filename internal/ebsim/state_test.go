@@ -1,6 +1,7 @@
 package ebsim
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -145,7 +146,8 @@ func TestLoadTypesRejectsInvalid(t *testing.T) {
 		{"operation id zero", "- name: a\n  token: t\n" + method +
 			"  operations: [{id: 0, name: X, status: enabled}]\n"},
 		{"duplicate operation name", "- name: a\n  token: t\n" + method +
-			"  operations: [{id: 1, name: X, status: enabled}, {id: 2, name: X, status: enabled}]\n"},
+			"  operations: [{id: 1, name: X, status: enabled}," +
+			" {id: 2, name: X, status: enabled}]\n"},
 		{"unknown operation status", "- name: a\n  token: t\n" + method +
 			"  operations: [{id: 1, name: X, status: on}]\n"},
 	}
@@ -169,4 +171,32 @@ func TestNewCopiesTypes(t *testing.T) {
 	c := newTestClient(t, srv)
 
 	c.createDemo("copy")
+}
+
+func TestStateWriteFailure(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "state")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	srv := StartTest(t, Options{
+		StateFile: filepath.Join(dir, "state.json"),
+		Logger:    slog.New(slog.NewTextHandler(&logs, nil)),
+	})
+	c := newTestClient(t, srv)
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+
+	got := c.call(clientPath, map[string]any{"function": "create", "client": map[string]any{
+		"name": "lost", "type": "demo", "authentication": "type", "token": "demo-token",
+	}})
+
+	wantStatus(t, got, codeProcessorFailure)
+	if strings.Contains(got.StatusDetail, dir) {
+		t.Errorf("statusdetail %q names the state file", got.StatusDetail)
+	}
+	if !strings.Contains(logs.String(), "write state file") {
+		t.Errorf("log has no line for the failed write:\n%s", logs.String())
+	}
 }

@@ -119,7 +119,7 @@ func validateType(typ ClientType) error {
 		}
 		methods[m.Method] = true
 		if m.Method == "type" && typ.Token == "" {
-			return errors.New("method \"type\" needs a token")
+			return errors.New("method \"type\" requires a token; set token")
 		}
 		for _, item := range m.InitData {
 			if !knownInitData[item] {
