@@ -12,8 +12,9 @@ var (
 	hex32Pattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
 )
 
-// testTypes are the demo type plus a type with a token method that needs
-// initauth with an e-mail, and a type with one API key.
+// testTypes are the demo type plus "mail" (one API key, a token method that
+// needs initauth with an e-mail), "phone" (initauth with mobile and rsa)
+// and "tok" (a token method without initauth).
 func testTypes() []ClientType {
 	types := DefaultTypes()
 	return append(types,
@@ -31,6 +32,10 @@ func testTypes() []ClientType {
 			Methods: []AuthMethod{
 				{Method: "name", Init: true, InitData: []string{"mobile", "rsa"}},
 			},
+			MaxAPIKeys: 2, MaxObjects: 10,
+		},
+		ClientType{
+			Name: "tok", Methods: []AuthMethod{{Method: "token"}},
 			MaxAPIKeys: 2, MaxObjects: 10,
 		},
 	)
@@ -200,15 +205,22 @@ func TestRepeatedCreateRotatesPassword(t *testing.T) {
 	c.addKey(second)
 }
 
-func TestCreateNameTakenByOtherToken(t *testing.T) {
+func TestCreateNameOwnedByOneClient(t *testing.T) {
 	c := newTestClient(t, StartTest(t, Options{Types: testTypes()}))
-	c.createDemo("shared")
-	create := func(token string) result {
+	create := func(typ, method, token string) result {
 		return c.call(clientPath, map[string]any{"function": "create", "client": map[string]any{
-			"name": "shared", "type": "mail", "authentication": "type", "token": token,
+			"name": "shared", "type": typ, "authentication": method, "token": token,
 		}})
 	}
-	wantStatus(t, create("mail-token"), codeObjectExists)
+	var first, again credentials
+	create("tok", "token", "t1").decode(t, &first)
+
+	wantStatus(t, create("tok", "token", "t2"), codeObjectExists)
+	wantStatus(t, create("mail", "type", "mail-token"), codeObjectExists)
+	create("tok", "token", "t1").decode(t, &again)
+	if again.Username != first.Username {
+		t.Errorf("username = %q for the same token, want %q", again.Username, first.Username)
+	}
 }
 
 func TestInitAuthThenCreate(t *testing.T) {
