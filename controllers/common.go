@@ -15,8 +15,6 @@ import (
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
 
-
-
 // ensureFinalizer adds the finalizer before the first EB call, so that the
 // Secret written after that call is always released on deletion. An object
 // that never reached an EB call has no finalizer and is deleted at once.

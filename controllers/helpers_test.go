@@ -90,7 +90,6 @@ func eventually(t testing.TB, timeout time.Duration, check func() error) {
 	}
 }
 
-
 func readyCondition(obj client.Object) *metav1.Condition {
 	switch o := obj.(type) {
 	case *ebv1.EBClient:
