@@ -9,13 +9,9 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -145,25 +141,10 @@ func run(ctx context.Context, o *options) error {
 	return mgr.Start(ctx)
 }
 
-// managerOptions sets up the cache so that it holds only the Secrets the
-// operator manages; memory then does not grow with unrelated Secrets. Token
-// Secrets are read uncached.
 func managerOptions(scheme *runtime.Scheme, o *options) ctrl.Options {
-	managed := labels.SelectorFromSet(labels.Set{ebv1.ManagedByLabel: ebv1.ManagedByValue})
-	cacheOpts := cache.Options{
-		ByObject: map[client.Object]cache.ByObject{
-			&corev1.Secret{}: {Label: managed},
-		},
-	}
-	if len(o.watchNamespaces.values) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range o.watchNamespaces.values {
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
 	return ctrl.Options{
 		Scheme:                 scheme,
-		Cache:                  cacheOpts,
+		Cache:                  controllers.CacheOptions(o.watchNamespaces.values),
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
 		LeaderElection:         o.leaderElect,

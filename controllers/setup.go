@@ -4,7 +4,13 @@ import (
 	"context"
 	"fmt"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
 
 // Workers sets how many objects of each kind are reconciled in parallel.
@@ -42,4 +48,24 @@ func Setup(ctx context.Context, mgr ctrl.Manager, eb *EBSettings, workers Worker
 		return fmt.Errorf("set up EBApiKey controller: %w", err)
 	}
 	return nil
+}
+
+// CacheOptions returns the manager's cache options. The cache holds only
+// Secrets with the managed-by label, so memory does not grow with unrelated
+// Secrets; token Secrets are read uncached. With namespaces given, the
+// cache, and so the operator, sees only those namespaces.
+func CacheOptions(namespaces []string) cache.Options {
+	managed := labels.SelectorFromSet(labels.Set{ebv1.ManagedByLabel: ebv1.ManagedByValue})
+	opts := cache.Options{
+		ByObject: map[client.Object]cache.ByObject{
+			&corev1.Secret{}: {Label: managed},
+		},
+	}
+	if len(namespaces) > 0 {
+		opts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range namespaces {
+			opts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	return opts
 }

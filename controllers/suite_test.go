@@ -10,13 +10,10 @@ import (
 	"testing"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -159,25 +156,17 @@ type operatorOptions struct {
 }
 
 // startOperator runs a manager against the suite's API server, with the
-// cache set up as main.go does: only managed Secrets, only the given
-// namespaces. It is stopped when the test ends.
+// cache set up as the operator's command does: only managed Secrets, only
+// the given namespaces. It is stopped when the test ends.
 func startOperator(t testing.TB, sim *ebsim.Server, opts operatorOptions) *operator {
 	t.Helper()
 	counter := &requestCounter{counts: map[string]int{}}
 	cfg := rest.CopyConfig(restConfig)
 	cfg.WrapTransport = counter.wrap
-	managed := labels.SelectorFromSet(labels.Set{ebv1.ManagedByLabel: ebv1.ManagedByValue})
-	namespaces := map[string]cache.Config{}
-	for _, ns := range opts.namespaces {
-		namespaces[ns] = cache.Config{}
-	}
 	skip := true
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme: scheme,
-		Cache: cache.Options{
-			ByObject:          map[client.Object]cache.ByObject{&corev1.Secret{}: {Label: managed}},
-			DefaultNamespaces: namespaces,
-		},
+		Scheme:                 scheme,
+		Cache:                  controllers.CacheOptions(opts.namespaces),
 		Metrics:                metricsserver.Options{BindAddress: "0"},
 		HealthProbeBindAddress: "0",
 		Controller:             config.Controller{SkipNameValidation: &skip},
