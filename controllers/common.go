@@ -15,10 +15,9 @@ import (
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
 
-// ensureFinalizer adds the finalizer before the first EB call, so that the
-// Secret written after that call is always released on deletion. An object
-// that never reached an EB call has no finalizer and is deleted at once.
-// It patches a copy, so the status that obj holds in memory stays as it is.
+// ensureFinalizer adds the finalizer before the Secret is first written, so
+// that the Secret is always released on deletion. It patches a copy, so the
+// status that obj holds in memory stays as it is.
 func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
 	if controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
 		return nil

@@ -127,9 +127,6 @@ func (r *EBClientReconciler) register(ctx context.Context, obj *ebv1.EBClient, s
 	if err != nil {
 		return r.rejectConfig(obj, err)
 	}
-	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
-		return ctrl.Result{}, err
-	}
 	clientID, result, err := r.prepareAuth(ctx, obj, eb, tokenVersion)
 	if err != nil || clientID == nil {
 		return result, err
@@ -155,6 +152,13 @@ func (r *EBClientReconciler) register(ctx context.Context, obj *ebv1.EBClient, s
 		return r.rejectEB(obj, "create", err, tokenVersion)
 	}
 	if err := r.Hooks.afterEBCall("create"); err != nil {
+		return ctrl.Result{}, err
+	}
+	// The finalizer goes on only once an account exists, so a client that
+	// was never registered is deleted at once. A stop before this patch
+	// loses nothing: the next create with the same name and token returns
+	// the same account.
+	if err := ensureFinalizer(ctx, r.Client, obj); err != nil {
 		return ctrl.Result{}, err
 	}
 	r.vault.put(obj.UID, resp.Password)
