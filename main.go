@@ -40,6 +40,7 @@ func (l *stringList) Set(v string) error {
 
 type options struct {
 	metricsAddr, probeAddr string
+	pprofAddr              string
 	leaderElect            bool
 	watchNamespaces        stringList
 	allowedHosts           stringList
@@ -61,6 +62,8 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, zap.Options, error) 
 	}
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address of the metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
+	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "",
+		"Address of the pprof endpoint (/debug/pprof/); empty disables it.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader, for more than one replica.")
 	fs.Var(&o.watchNamespaces, "watch-namespace", "Namespace to watch; repeat for several. Default: all namespaces.")
 	fs.Var(&o.allowedHosts, "allowed-registration-host",
@@ -147,6 +150,7 @@ func managerOptions(scheme *runtime.Scheme, o *options) ctrl.Options {
 		Cache:                  controllers.CacheOptions(o.watchNamespaces.values),
 		Metrics:                metricsserver.Options{BindAddress: o.metricsAddr},
 		HealthProbeBindAddress: o.probeAddr,
+		PprofBindAddress:       o.pprofAddr,
 		LeaderElection:         o.leaderElect,
 		LeaderElectionID:       "eb-operator.eb.enigmabridge.com",
 	}
