@@ -23,6 +23,7 @@ func parseTestFlags(t *testing.T, args ...string) *options {
 }
 
 func TestWatchNamespacesInCache(t *testing.T) {
+	t.Parallel()
 	opts := parseTestFlags(t, "--watch-namespace", "a", "--watch-namespace", "b")
 	got := managerOptions(runtime.NewScheme(), opts).Cache.DefaultNamespaces
 	if len(got) != 2 {
@@ -36,6 +37,7 @@ func TestWatchNamespacesInCache(t *testing.T) {
 }
 
 func TestWatchNamespacesDefaultAll(t *testing.T) {
+	t.Parallel()
 	opts := parseTestFlags(t)
 	if got := managerOptions(runtime.NewScheme(), opts).Cache.DefaultNamespaces; len(got) != 0 {
 		t.Errorf("Cache.DefaultNamespaces = %v, want none (all namespaces)", got)
@@ -43,6 +45,7 @@ func TestWatchNamespacesDefaultAll(t *testing.T) {
 }
 
 func TestAllowedHostsFlagReplacesDefault(t *testing.T) {
+	t.Parallel()
 	opts := parseTestFlags(t, "--allowed-registration-host", "eb.example.com",
 		"--allowed-registration-host", "10.0.0.5")
 	want := []string{"eb.example.com", "10.0.0.5"}
@@ -52,6 +55,7 @@ func TestAllowedHostsFlagReplacesDefault(t *testing.T) {
 }
 
 func TestAllowedHostsDefault(t *testing.T) {
+	t.Parallel()
 	opts := parseTestFlags(t)
 	if !slices.Equal(opts.allowedHosts.values, ebapi.DefaultAllowedHosts) {
 		t.Errorf("allowed hosts = %q, want the default %q", opts.allowedHosts.values, ebapi.DefaultAllowedHosts)

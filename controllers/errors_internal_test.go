@@ -9,6 +9,7 @@ import (
 )
 
 func TestBackoffDelayDoubles(t *testing.T) {
+	t.Parallel()
 	base, limit := time.Second, 5*time.Minute
 	want := time.Second
 	for n := 0; n < 12; n++ {
@@ -21,6 +22,7 @@ func TestBackoffDelayDoubles(t *testing.T) {
 }
 
 func TestBackoffDelayCapped(t *testing.T) {
+	t.Parallel()
 	for _, n := range []int{9, 10, 63, 64, 1000} {
 		if got := backoffDelay(time.Second, 5*time.Minute, n); got != 5*time.Minute {
 			t.Errorf("backoffDelay(1s, 5m, %d) = %s, want 5m0s", n, got)
@@ -29,6 +31,7 @@ func TestBackoffDelayCapped(t *testing.T) {
 }
 
 func TestJitterRange(t *testing.T) {
+	t.Parallel()
 	for _, d := range []time.Duration{2 * time.Nanosecond, time.Second, 5 * time.Minute} {
 		lowest, highest := d, time.Duration(0)
 		for i := 0; i < 2000; i++ {
@@ -38,8 +41,8 @@ func TestJitterRange(t *testing.T) {
 			}
 			lowest, highest = min(lowest, got), max(highest, got)
 		}
-		// 2000 draws from a uniform range land in its lower and upper
-		// quarter with certainty for practical purposes.
+		// 2000 uniform draws land in the lowest and the highest quarter of
+		// the range, except with a probability below 1e-200.
 		if d >= time.Second && (lowest >= d/2+d/8 || highest < d-d/8) {
 			t.Errorf("jitter(%s) drew only from [%s, %s]; want spread over [%s, %s)",
 				d, lowest, highest, d/2, d)
@@ -48,12 +51,14 @@ func TestJitterRange(t *testing.T) {
 }
 
 func TestJitterZero(t *testing.T) {
+	t.Parallel()
 	if got := jitter(0); got != 0 {
 		t.Errorf("jitter(0) = %s, want 0", got)
 	}
 }
 
 func TestJitteredBackoffSequence(t *testing.T) {
+	t.Parallel()
 	b := newJitteredBackoff(time.Second, 5*time.Minute)
 	item := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "a"}}
 	other := reconcile.Request{NamespacedName: types.NamespacedName{Namespace: "ns", Name: "b"}}
