@@ -14,6 +14,7 @@ import (
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -134,6 +135,8 @@ func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { retu
 // operator is one running manager.
 type operator struct {
 	requests *requestCounter
+	// cache is the manager's cache, as the reconcilers read it.
+	cache    cache.Cache
 	cancel   context.CancelFunc
 	done     chan error
 	stopOnce sync.Once
@@ -192,7 +195,7 @@ func startOperator(t testing.TB, sim *ebsim.Server, opts operatorOptions) *opera
 		cancel()
 		t.Fatalf("set up controllers: %v", err)
 	}
-	op := &operator{requests: counter, cancel: cancel, done: make(chan error, 1)}
+	op := &operator{requests: counter, cache: mgr.GetCache(), cancel: cancel, done: make(chan error, 1)}
 	go func() { op.done <- mgr.Start(ctx) }()
 	t.Cleanup(op.Stop)
 	return op
