@@ -1,0 +1,15 @@
+//go:build unix && !linux
+
+package main
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// setChildProcessAttributes puts the child in its own process group, so
+// that Ctrl-C in the terminal reaches only the demo, which then stops the
+// child before the control plane.
+func setChildProcessAttributes(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+}
