@@ -23,23 +23,24 @@ import (
 // when its hash matches status.apiKeyHash, or, when status has no hash yet
 // because the operator stopped before the status write, the hash annotation
 // written with the key. A key that the operator wrote itself in this
-// process is restored from memory without an EB call.
+// process is restored from memory without an EB call, and is trusted in the
+// Secret even when the cached status still carries the hash of the key it
+// replaced, so that a reissue is not repeated until the cache catches up.
 func (r *EBApiKeyReconciler) currentKey(obj *ebv1.EBApiKey, secret *corev1.Secret,
 	creds clientCredentials) (key, why string) {
 	want := obj.Status.APIKeyHash
+	kept, inMemory := r.vault.get(obj.UID)
 	if secret != nil && len(secret.Data[keyAPIKey]) > 0 {
 		key = string(secret.Data[keyAPIKey])
 		if want == "" {
 			want = secret.Annotations[annotationAPIKeyHash]
 		}
-		if hashPrefix(key) != want {
+		if hashPrefix(key) != want && (!inMemory || key != kept) {
 			key = ""
 		}
 	}
-	if key == "" && want != "" {
-		if kept, ok := r.vault.get(obj.UID); ok && hashPrefix(kept) == want {
-			key = kept
-		}
+	if key == "" && want != "" && inMemory && hashPrefix(kept) == want {
+		key = kept
 	}
 	switch {
 	case key == "" && want == "":
