@@ -53,7 +53,8 @@ test: controlplane ## Run unit and envtest integration tests, and a short fuzz r
 
 .PHONY: demo
 demo: controlplane ## Run the simulator, a local control plane, the operator and the samples.
-	go run ./hack/demo
+	go build -o $(LOCALBIN)/eb-demo ./hack/demo
+	$(LOCALBIN)/eb-demo
 
 .PHONY: run
 run: ## Run the operator against the current kubeconfig.

@@ -89,7 +89,7 @@ type EndpointSpec struct {
 
 // EBApiKeySpec is the desired EB API key.
 // +kubebuilder:validation:XValidation:rule="self.clientRef.name == oldSelf.clientRef.name",message="clientRef.name is immutable; create a new EBApiKey to change it"
-// +kubebuilder:validation:XValidation:rule="(has(self.secret) && has(self.secret.name) ? self.secret.name : ”) == (has(oldSelf.secret) && has(oldSelf.secret.name) ? oldSelf.secret.name : ”)",message="secret.name is immutable; create a new EBApiKey to change it"
+// +kubebuilder:validation:XValidation:rule="(has(self.secret) && has(self.secret.name)) == (has(oldSelf.secret) && has(oldSelf.secret.name)) && (!(has(self.secret) && has(self.secret.name)) || self.secret.name == oldSelf.secret.name)",message="secret.name is immutable; create a new EBApiKey to change it"
 type EBApiKeySpec struct {
 	// clientRef names the EBClient, in the same namespace, whose account
 	// owns the key. Immutable.

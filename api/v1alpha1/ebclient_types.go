@@ -83,8 +83,8 @@ type AuthenticationSpec struct {
 // EBClientSpec is the desired EB client account.
 // +kubebuilder:validation:XValidation:rule="self.clientType == oldSelf.clientType",message="clientType is immutable; create a new EBClient to change it"
 // +kubebuilder:validation:XValidation:rule="self.registration.environment == oldSelf.registration.environment",message="registration.environment is immutable; the account belongs to one environment"
-// +kubebuilder:validation:XValidation:rule="(has(self.clientName) ? self.clientName : ”) == (has(oldSelf.clientName) ? oldSelf.clientName : ”)",message="clientName is immutable; create a new EBClient to change it"
-// +kubebuilder:validation:XValidation:rule="(has(self.secret) && has(self.secret.name) ? self.secret.name : ”) == (has(oldSelf.secret) && has(oldSelf.secret.name) ? oldSelf.secret.name : ”)",message="secret.name is immutable; create a new EBClient to change it"
+// +kubebuilder:validation:XValidation:rule="has(self.clientName) == has(oldSelf.clientName) && (!has(self.clientName) || self.clientName == oldSelf.clientName)",message="clientName is immutable; create a new EBClient to change it"
+// +kubebuilder:validation:XValidation:rule="(has(self.secret) && has(self.secret.name)) == (has(oldSelf.secret) && has(oldSelf.secret.name)) && (!(has(self.secret) && has(self.secret.name)) || self.secret.name == oldSelf.secret.name)",message="secret.name is immutable; create a new EBClient to change it"
 type EBClientSpec struct {
 	// registration says where and how to reach the EB registration servers.
 	// +required
