@@ -1,10 +1,12 @@
 package controllers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strconv"
 	"time"
 
@@ -72,8 +74,13 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 	obj.Status.APIKeyHash = hashPrefix(key)
 	obj.Status.ClientUsername = creds.username
 
-	if err := r.writeSecret(ctx, obj, creds, secret, key); err != nil {
+	restored, err := r.writeSecret(ctx, obj, creds, secret, key)
+	if err != nil {
 		return r.writeFailed(obj, err)
+	}
+	if restored {
+		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "SecretRestored", "Restore",
+			"Secret %q was deleted or its data edited; restored it with the issued key", obj.Status.SecretName)
 	}
 	r.setIssuedStatus(obj)
 
@@ -96,7 +103,7 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 		if err != nil {
 			return ctrl.Result{}, err
 		}
-		if err := r.writeSecret(ctx, obj, creds, current, key); err != nil {
+		if _, err := r.writeSecret(ctx, obj, creds, current, key); err != nil {
 			return r.writeFailed(obj, err)
 		}
 	}
@@ -104,19 +111,24 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 }
 
 // writeSecret renders the Secret from the key and status and writes it when
-// it differs from secret.
+// it differs from secret. It returns true when it created a missing Secret
+// or replaced data that differed; a change of labels or annotations alone
+// returns false.
 func (r *EBApiKeyReconciler) writeSecret(ctx context.Context, obj *ebv1.EBApiKey, creds clientCredentials,
-	secret *corev1.Secret, key string) error {
+	secret *corev1.Secret, key string) (bool, error) {
 	desired, err := r.desiredSecret(obj, creds, key)
 	if err != nil {
-		return fmt.Errorf("%w: %w", errRender, err)
+		return false, fmt.Errorf("%w: %w", errRender, err)
 	}
+	dataChanged := secret == nil || !maps.EqualFunc(secret.Data, desired.data, bytes.Equal)
 	wrote, err := r.secrets.apply(ctx, obj, kindEBApiKey, secret, desired)
-	if err != nil || !wrote || secret == nil {
-		return err
+	if err != nil || !wrote {
+		return false, err
 	}
-	log.FromContext(ctx).Info("Rewrote API-key Secret", "secret", desired.name)
-	return nil
+	if secret != nil {
+		log.FromContext(ctx).Info("Rewrote API-key Secret", "secret", desired.name)
+	}
+	return dataChanged, nil
 }
 
 // refresh reads the key's servers and operations again with showapi.
@@ -203,7 +215,7 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 	st.LastRefreshTime = &metav1.Time{Time: now}
 	st.Issues++
 
-	if err := r.writeSecret(ctx, obj, creds, secret, resp.APIKey); err != nil {
+	if _, err := r.writeSecret(ctx, obj, creds, secret, resp.APIKey); err != nil {
 		return r.writeFailed(obj, err)
 	}
 	if err := r.Hooks.afterSecretWrite(kindEBApiKey); err != nil {
