@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/tools/events"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
@@ -58,3 +59,10 @@ func recordReadyChange(rec events.EventRecorder, obj runtime.Object, before, aft
 	}
 	rec.Eventf(obj, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
 }
+
+// specOrMetadataChanged passes an object's update events that change its
+// generation (spec edits and deletion), labels or annotations. It drops the
+// events of the reconciler's own status writes, which would requeue a failed
+// object at once and skip the backoff of its first retry.
+var specOrMetadataChanged = predicate.Or[client.Object](predicate.GenerationChangedPredicate{},
+	predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{})

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -190,7 +191,7 @@ func (r *EBApiKeyReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 		return fmt.Errorf("index EBApiKeys by %s: %w", clientRefIndex, err)
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ebv1.EBApiKey{}).
+		For(&ebv1.EBApiKey{}, builder.WithPredicates(specOrMetadataChanged)).
 		Owns(&corev1.Secret{}).
 		Watches(&ebv1.EBClient{}, handler.EnqueueRequestsFromMapFunc(r.keysOfClient)).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(r.keysOfClientSecret)).

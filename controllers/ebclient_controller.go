@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -131,7 +132,7 @@ func (r *EBClientReconciler) SetupWithManager(mgr ctrl.Manager) error {
 		r.Recheck = time.Minute
 	}
 	return ctrl.NewControllerManagedBy(mgr).
-		For(&ebv1.EBClient{}).
+		For(&ebv1.EBClient{}, builder.WithPredicates(specOrMetadataChanged)).
 		Owns(&corev1.Secret{}).
 		Named("ebclient").
 		WithOptions(controller.Options{
