@@ -4,10 +4,12 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -265,6 +267,55 @@ func TestClientSecretDeleted(t *testing.T) {
 		t.Errorf("addapi calls = %d, want 2", n)
 	}
 	waitEvent(t, ns, "key", "APIKeyReissued")
+	checkNotDisclosed(t, ns, map[string]string{
+		"old password": string(oldClient.Data["password"]),
+		"new password": string(newClientSecret.Data["password"]),
+		"old API key":  oldKey,
+		"new API key":  string(getSecret(t, ns, "key-eb-apikey").Data["apikey"]),
+	})
+}
+
+// checkNotDisclosed checks that no value appears in the operator's logs,
+// in an Event note of the namespace, or in a status condition there.
+func checkNotDisclosed(t *testing.T, ns string, values map[string]string) {
+	t.Helper()
+	events := &eventsv1.EventList{}
+	if err := k8s.List(context.Background(), events, client.InNamespace(ns)); err != nil {
+		t.Fatalf("list Events: %v", err)
+	}
+	var texts []string
+	for _, e := range events.Items {
+		texts = append(texts, e.Note)
+	}
+	clients := &ebv1.EBClientList{}
+	keys := &ebv1.EBApiKeyList{}
+	for _, list := range []client.ObjectList{clients, keys} {
+		if err := k8s.List(context.Background(), list, client.InNamespace(ns)); err != nil {
+			t.Fatalf("list %T: %v", list, err)
+		}
+	}
+	for _, c := range clients.Items {
+		texts = append(texts, fmt.Sprintf("%+v", c.Status))
+	}
+	for _, k := range keys.Items {
+		texts = append(texts, fmt.Sprintf("%+v", k.Status))
+	}
+	logged := logs.String()
+	for what, v := range values {
+		if v == "" {
+			t.Errorf("%s is empty", what)
+			continue
+		}
+		if strings.Contains(logged, v) {
+			t.Errorf("the operator logged the %s", what)
+		}
+		for _, text := range texts {
+			if strings.Contains(text, v) {
+				t.Errorf("an Event or a status contains the %s", what)
+				break
+			}
+		}
+	}
 }
 
 func isReadyTrue(obj client.Object) bool {
