@@ -276,7 +276,8 @@ func TestClientSecretDeleted(t *testing.T) {
 }
 
 // checkNotDisclosed checks that no value appears in the operator's logs,
-// in an Event note of the namespace, or in a status condition there.
+// in an Event note of the namespace, or in the status of an EBClient or
+// EBApiKey there. The map keys describe the values in failure messages.
 func checkNotDisclosed(t *testing.T, ns string, values map[string]string) {
 	t.Helper()
 	events := &eventsv1.EventList{}
@@ -287,6 +288,7 @@ func checkNotDisclosed(t *testing.T, ns string, values map[string]string) {
 	for _, e := range events.Items {
 		texts = append(texts, e.Note)
 	}
+
 	clients := &ebv1.EBClientList{}
 	keys := &ebv1.EBApiKeyList{}
 	for _, list := range []client.ObjectList{clients, keys} {
@@ -300,18 +302,19 @@ func checkNotDisclosed(t *testing.T, ns string, values map[string]string) {
 	for _, k := range keys.Items {
 		texts = append(texts, fmt.Sprintf("%+v", k.Status))
 	}
+
 	logged := logs.String()
-	for what, v := range values {
+	for description, v := range values {
 		if v == "" {
-			t.Errorf("%s is empty", what)
+			t.Errorf("%s is empty", description)
 			continue
 		}
 		if strings.Contains(logged, v) {
-			t.Errorf("the operator logged the %s", what)
+			t.Errorf("the operator logged the %s", description)
 		}
 		for _, text := range texts {
 			if strings.Contains(text, v) {
-				t.Errorf("an Event or a status contains the %s", what)
+				t.Errorf("an Event or a status contains the %s", description)
 				break
 			}
 		}
