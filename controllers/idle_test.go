@@ -12,9 +12,9 @@ import (
 	"github.com/enigmabridge/eb-operator/internal/ebsim"
 )
 
-// TestIdleObjectsCostNothing brings 200 objects to Ready (20 EBClients of a
-// client type that allows 10 keys, with 9 EBApiKeys each) and then watches
-// for 60 s: with the default refreshInterval of 1h no showapi falls due, so
+// TestIdleObjectsCostNothing brings 200 objects to Ready: 20 EBClients of a
+// client type that allows 10 keys, with 9 EBApiKeys each. It then watches
+// for 60 s. With the default refreshInterval of 1h no showapi falls due, so
 // the operator must neither write to the API server nor call EB.
 func TestIdleObjectsCostNothing(t *testing.T) {
 	t.Parallel()
