@@ -33,8 +33,8 @@ type requestEnvelope struct {
 }
 
 // call sends one function to the registration servers in order until one
-// answers or an error rules out failover. It returns the base URL of the
-// server that answered. secrets are the request's secret values, removed
+// returns a success or an error rules out failover. It returns the base URL
+// of the server that succeeded. secrets are the request's secret values, removed
 // from the server's text before it goes into a *StatusError.
 func (c *Client) call(ctx context.Context, path string, env requestEnvelope,
 	secrets []string, out any) (string, error) {
@@ -165,7 +165,7 @@ func newNonce() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// redactedText replaces secret values in server text.
+// redactedText is the placeholder for secret values in server text.
 const redactedText = "[redacted]"
 
 // redact replaces every secret in text, in its raw form and in the escaped

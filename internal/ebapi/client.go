@@ -39,6 +39,8 @@ type Options struct {
 }
 
 // Client sends EB registration requests. It is safe for concurrent use.
+// Requests go through the proxy named by HTTPS_PROXY unless NO_PROXY
+// exempts the host. Loopback addresses and localhost never use a proxy.
 type Client struct {
 	endpoints   []string
 	environment string

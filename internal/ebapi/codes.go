@@ -5,9 +5,11 @@ const StatusOK = 0x9000
 
 // EB status codes that the client treats specially.
 const (
-	// CodeServiceShuttingDown: the server is stopping; another may answer.
+	// CodeServiceShuttingDown means the server is stopping, so another
+	// registration server may serve the request.
 	CodeServiceShuttingDown = 0x100F
-	// CodeServerNotReady: the server is not ready; another may answer.
+	// CodeServerNotReady means the server is not ready, so another
+	// registration server may serve the request.
 	CodeServerNotReady = 0xF019
 )
 

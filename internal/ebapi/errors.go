@@ -104,6 +104,7 @@ func IsTransient(err error) bool {
 	if errors.Is(err, context.Canceled) {
 		return false
 	}
+
 	var cfg *ConfigError
 	if errors.As(err, &cfg) {
 		return false
@@ -112,10 +113,12 @@ func IsTransient(err error) bool {
 	if errors.As(err, &se) {
 		return se.Transient()
 	}
+
 	var he *HTTPError
 	if errors.As(err, &he) {
 		return he.StatusCode >= 500 || he.StatusCode == 429
 	}
+
 	var ie *InvalidResponseError
 	if errors.As(err, &ie) {
 		return true

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/enigmabridge/eb-operator/internal/ebsim"
 )
@@ -24,6 +25,31 @@ func TestFailoverOnRefusedConnection(t *testing.T) {
 	}
 	if got := errorsSent(); got != 1 {
 		t.Errorf("eb_api_requests_total{getauth,error} grew by %v, want 1", got)
+	}
+}
+
+func TestFailoverOnAttemptTimeout(t *testing.T) {
+	stop := make(chan struct{})
+	stalled, stalledCA := startTLS(t, stallHandler(false, stop))
+	t.Cleanup(func() { close(stop) })
+	sims, bundle := startSims(t, 1)
+	c, err := New(Options{
+		Endpoints:   []string{stalled.URL, sims[0].URL},
+		Environment: "test",
+		CABundle:    append(append([]byte(nil), stalledCA...), bundle...),
+		Timeout:     300 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	t.Cleanup(c.http.CloseIdleConnections)
+
+	resp, err := c.GetAuth(testContext(t), demoType)
+	if err != nil {
+		t.Fatalf("GetAuth: %v", err)
+	}
+	if resp.Server != sims[0].URL {
+		t.Errorf("server = %q, want the second endpoint %q", resp.Server, sims[0].URL)
 	}
 }
 

@@ -127,8 +127,8 @@ func (c *Client) ListOps(ctx context.Context, username, apiKey string) (*ListOps
 	return &out, nil
 }
 
-// ClientIP returns the caller's addresses as the registration server sees
-// them.
+// ClientIP returns the caller's addresses as observed by the registration
+// server.
 func (c *Client) ClientIP(ctx context.Context) (*ClientIPResponse, error) {
 	env := requestEnvelope{Function: "clientip"}
 	var out ClientIPResponse

@@ -79,7 +79,7 @@ func startTLS(t *testing.T, handler http.Handler) (*httptest.Server, []byte) {
 	return srv, caPEM
 }
 
-// ebHandler answers every request with an EB envelope built by reply from
+// ebHandler responds to every request with an EB envelope built by reply from
 // the request's nonce, and counts the requests.
 func ebHandler(hits *atomic.Int64, reply func(nonce string) any) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

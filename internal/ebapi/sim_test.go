@@ -33,9 +33,17 @@ func TestFunctionsAgainstSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatalf("GetAuth: %v", err)
 	}
-	if auth.Type != demoType || len(auth.Authentication) != 1 ||
-		auth.Authentication[0].Method != "type" || auth.Authentication[0].Init {
-		t.Errorf("GetAuth = %+v, want type demo with one method \"type\", no init", auth)
+	if auth.Type != demoType {
+		t.Errorf("GetAuth type = %q, want %q", auth.Type, demoType)
+	}
+	if len(auth.Authentication) != 1 {
+		t.Fatalf("GetAuth methods = %+v, want one", auth.Authentication)
+	}
+	if got := auth.Authentication[0]; got.Method != "type" {
+		t.Errorf("GetAuth method = %q, want type", got.Method)
+	}
+	if auth.Authentication[0].Init {
+		t.Error("GetAuth method type needs init, want no init")
 	}
 	if auth.Server != srv.URL {
 		t.Errorf("GetAuth server = %q, want %q", auth.Server, srv.URL)
@@ -45,10 +53,17 @@ func TestFunctionsAgainstSimulator(t *testing.T) {
 	if created.Username == "" || created.Password == "" {
 		t.Fatalf("Create returned an empty username or password")
 	}
-	if created.MaxAPIKeys != 5 || created.Status != "ENABLED" ||
-		created.AuthenticationType != "PASSWORD" || created.Server != srv.URL {
-		t.Errorf("Create = max_api_keys %d, status %q, authenticationType %q, server %q",
-			created.MaxAPIKeys, created.Status, created.AuthenticationType, created.Server)
+	if created.MaxAPIKeys != 5 {
+		t.Errorf("Create max_api_keys = %d, want 5", created.MaxAPIKeys)
+	}
+	if created.Status != "ENABLED" {
+		t.Errorf("Create status = %q, want ENABLED", created.Status)
+	}
+	if created.AuthenticationType != "PASSWORD" {
+		t.Errorf("Create authenticationType = %q, want PASSWORD", created.AuthenticationType)
+	}
+	if created.Server != srv.URL {
+		t.Errorf("Create server = %q, want %q", created.Server, srv.URL)
 	}
 
 	added, err := c.AddAPI(ctx, AddAPIRequest{
@@ -77,9 +92,11 @@ func TestFunctionsAgainstSimulator(t *testing.T) {
 	if err != nil {
 		t.Fatalf("ShowAPI: %v", err)
 	}
-	if shown.APIKey != added.APIKey || len(shown.Servers) != len(added.Servers) {
-		t.Errorf("ShowAPI = key %q with %d servers, want key %q with %d servers",
-			shown.APIKey, len(shown.Servers), added.APIKey, len(added.Servers))
+	if shown.APIKey != added.APIKey {
+		t.Errorf("ShowAPI key = %q, want %q", shown.APIKey, added.APIKey)
+	}
+	if !jsonEqual(shown.Servers, added.Servers) {
+		t.Errorf("ShowAPI servers = %+v, want %+v", shown.Servers, added.Servers)
 	}
 
 	ops, err := c.ListOps(ctx, created.Username, added.APIKey)
@@ -111,17 +128,17 @@ func TestInitAuthThenCreate(t *testing.T) {
 	c := newTestClient(t, srv.CAPEM, srv.URL)
 	ctx := testContext(t)
 
-	init, err := c.InitAuth(ctx, InitAuthRequest{
+	started, err := c.InitAuth(ctx, InitAuthRequest{
 		Type: "mailed", Method: "challenge", Email: "ops@example.com",
 	})
 	if err != nil {
 		t.Fatalf("InitAuth: %v", err)
 	}
-	if init.ClientID == "" {
+	if started.ClientID == "" {
 		t.Fatal("InitAuth returned an empty client id")
 	}
 	created, err := c.Create(ctx, CreateRequest{
-		Name: "client-b", Type: "mailed", Authentication: "challenge", ClientID: init.ClientID,
+		Name: "client-b", Type: "mailed", Authentication: "challenge", ClientID: started.ClientID,
 	})
 	if err != nil {
 		t.Fatalf("Create with client id: %v", err)

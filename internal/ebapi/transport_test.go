@@ -22,8 +22,8 @@ type capturedRequest struct {
 	body    map[string]any
 }
 
-// startCapture starts a server that records each request and answers it
-// with a success echoing its nonce.
+// startCapture starts a server that records each request and responds
+// with a success that echoes its nonce.
 func startCapture(t *testing.T) (string, []byte, func() []capturedRequest) {
 	t.Helper()
 	var mu sync.Mutex
@@ -51,7 +51,8 @@ func TestRequestEnvelope(t *testing.T) {
 	c := newTestClient(t, caPEM, url)
 	ctx := testContext(t)
 
-	if _, err := c.ShowAPI(ctx, ShowAPIRequest{Username: "u", Password: "p", APIKey: "k"}); err != nil {
+	show := ShowAPIRequest{Username: "u", Password: "p", APIKey: "k"}
+	if _, err := c.ShowAPI(ctx, show); err != nil {
 		t.Fatalf("ShowAPI: %v", err)
 	}
 	if _, err := c.ClientIP(ctx); err != nil {
@@ -64,7 +65,7 @@ func TestRequestEnvelope(t *testing.T) {
 	if len(reqs) != 3 {
 		t.Fatalf("server got %d requests, want 3", len(reqs))
 	}
-	show, clientIP, listOps := reqs[0], reqs[1], reqs[2]
+	showReq, clientIP, listOps := reqs[0], reqs[1], reqs[2]
 
 	hexNonce := regexp.MustCompile(`^[0-9a-f]{16}$`)
 	for i, r := range reqs {
@@ -81,33 +82,42 @@ func TestRequestEnvelope(t *testing.T) {
 			t.Errorf("request %d version = %v, want 1", i, r.body["version"])
 		}
 	}
-	if show.body["nonce"] == clientIP.body["nonce"] {
+	if showReq.body["nonce"] == clientIP.body["nonce"] {
 		t.Error("two requests sent the same nonce")
 	}
 
-	if show.path != "/api/v1/client" || show.body["function"] != "showapi" ||
-		show.body["environment"] != "test" {
-		t.Errorf("showapi went to %s as %v in %v", show.path, show.body["function"],
-			show.body["environment"])
+	if showReq.path != "/api/v1/client" {
+		t.Errorf("showapi path = %s, want /api/v1/client", showReq.path)
+	}
+	if showReq.body["function"] != "showapi" {
+		t.Errorf("showapi function = %v, want showapi", showReq.body["function"])
+	}
+	if showReq.body["environment"] != "test" {
+		t.Errorf("showapi environment = %v, want test", showReq.body["environment"])
 	}
 	wantClient := map[string]any{"authentication": "password", "username": "u", "password": "p"}
-	if !jsonEqual(show.body["client"], wantClient) {
-		t.Errorf("showapi client = %v, want %v", show.body["client"], wantClient)
+	if !jsonEqual(showReq.body["client"], wantClient) {
+		t.Errorf("showapi client = %v, want %v", showReq.body["client"], wantClient)
 	}
-	if !jsonEqual(show.body["apidata"], map[string]any{"apikey": "k"}) {
-		t.Errorf("showapi apidata = %v, want {apikey: k}", show.body["apidata"])
+	if !jsonEqual(showReq.body["apidata"], map[string]any{"apikey": "k"}) {
+		t.Errorf("showapi apidata = %v, want {apikey: k}", showReq.body["apidata"])
 	}
 
-	if clientIP.path != "/api/v1/apikey" || clientIP.body["function"] != "clientip" {
-		t.Errorf("clientip went to %s as %v", clientIP.path, clientIP.body["function"])
+	if clientIP.path != "/api/v1/apikey" {
+		t.Errorf("clientip path = %s, want /api/v1/apikey", clientIP.path)
+	}
+	if clientIP.body["function"] != "clientip" {
+		t.Errorf("clientip function = %v, want clientip", clientIP.body["function"])
 	}
 	if _, ok := clientIP.body["environment"]; ok {
 		t.Error("clientip sent an environment, want none")
 	}
 
-	if listOps.path != "/api/v1/apikey" ||
-		!jsonEqual(listOps.body["apidata"], map[string]any{"username": "u", "apikey": "k"}) {
-		t.Errorf("listops went to %s with apidata %v", listOps.path, listOps.body["apidata"])
+	if listOps.path != "/api/v1/apikey" {
+		t.Errorf("listops path = %s, want /api/v1/apikey", listOps.path)
+	}
+	if !jsonEqual(listOps.body["apidata"], map[string]any{"username": "u", "apikey": "k"}) {
+		t.Errorf("listops apidata = %v, want {username: u, apikey: k}", listOps.body["apidata"])
 	}
 }
 
@@ -174,8 +184,11 @@ func TestRedirectNotFollowed(t *testing.T) {
 
 	_, err := c.ClientIP(testContext(t))
 	var he *HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusFound {
-		t.Fatalf("error %v (%T), want *HTTPError with status 302", err, err)
+	if !errors.As(err, &he) {
+		t.Fatalf("error %v (%T), want *HTTPError", err, err)
+	}
+	if he.StatusCode != http.StatusFound {
+		t.Errorf("HTTP status = %d, want 302", he.StatusCode)
 	}
 	if IsTransient(err) {
 		t.Error("IsTransient = true for a redirect, want false")

@@ -48,7 +48,8 @@ type AuthMethod struct {
 type GetAuthResponse struct {
 	Type           string       `json:"type"`
 	Authentication []AuthMethod `json:"authentication"`
-	// Server is the base URL of the registration server that answered.
+	// Server is the base URL of the registration server that sent the
+	// response.
 	Server string `json:"-"`
 }
 
@@ -146,7 +147,8 @@ type APIKeyResponse struct {
 	Servers    []Server    `json:"servers"`
 	Operations []Operation `json:"operations"`
 	Status     string      `json:"status"`
-	// Server is the base URL of the registration server that answered.
+	// Server is the base URL of the registration server that sent the
+	// response.
 	Server string `json:"-"`
 }
 
@@ -155,8 +157,8 @@ type ListOpsResponse struct {
 	Operations map[string]json.RawMessage `json:"operations"`
 }
 
-// ClientIPResponse is the caller's address as the server sees it. Either
-// field may be nil.
+// ClientIPResponse is the caller's address as observed by the registration
+// server. Either field may be nil.
 type ClientIPResponse struct {
 	IPv4 *string `json:"ipv4"`
 	IPv6 *string `json:"ipv6"`
