@@ -81,16 +81,6 @@ func isWrite(verb string) bool {
 	return false
 }
 
-// byVerb sums the counts by audit verb (get, list, watch, create, ...).
-func (c auditCounts) byVerb() map[string]int {
-	out := map[string]int{}
-	for k, n := range c {
-		verb, _, _ := strings.Cut(k, " ")
-		out[verb] += n
-	}
-	return out
-}
-
 // writes returns the write requests, most frequent first, as
 // "verb resource: n" lines.
 func (c auditCounts) writes() []string {
@@ -114,7 +104,7 @@ func (c auditCounts) writes() []string {
 	return out
 }
 
-// total returns the number of write requests.
+// totalWrites returns the number of write requests.
 func (c auditCounts) totalWrites() int {
 	n := 0
 	for k, v := range c {

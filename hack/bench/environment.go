@@ -26,8 +26,8 @@ const (
 	maxAPIKeys     = 20
 )
 
-// operatorUser is the user the operator authenticates as; the audit log
-// tells its requests apart from the benchmark's own by this name.
+// operatorUser is the user the operator authenticates as. The audit log
+// entries of the operator's requests carry this name.
 const operatorUser = "eb-operator-bench"
 
 // creatorQPS is the rate limit of the client that creates the objects, high

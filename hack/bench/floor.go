@@ -20,15 +20,16 @@ import (
 	"github.com/enigmabridge/eb-operator/internal/ebapi"
 )
 
-// floorNamespace is where the floor works; the operator never watches it.
+// floorNamespace is the namespace of the floor's objects, which the operator
+// never watches.
 const floorNamespace = "bench-floor"
 
-// floor does the operator's work directly: for each EBClient getauth,
-// create, the credentials Secret and a status patch; for each EBApiKey
-// addapi, the API-key Secret and a status patch. It uses the operator's
-// default rate limits and worker counts, and controller-runtime's uncached
-// client, which like the operator's has one client-go rate limiter per
-// resource type.
+// floor does the operator's work directly. For each EBClient it calls
+// getauth and create, creates the credentials Secret and patches status.
+// For each EBApiKey it calls addapi, creates the API-key Secret and patches
+// status. It uses the operator's rate limits and worker counts, and
+// controller-runtime's uncached client, which has one client-go rate
+// limiter per resource type, as the operator's client has.
 type floor struct {
 	k8s   client.Client
 	eb    *ebapi.Client

@@ -153,7 +153,8 @@ func (b *bench) measureIdle(ctx context.Context) error {
 	return op.stop()
 }
 
-// idleFigures are what the operator did while no object changed.
+// idleFigures are the operator's requests and EB calls while no object
+// changed.
 type idleFigures struct {
 	requests requestCounts
 	audit    auditCounts

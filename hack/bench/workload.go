@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"sync"
 	"time"
@@ -246,6 +247,6 @@ func percentile(sorted []time.Duration, p float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(float64(len(sorted))*p/100+0.999999) - 1
+	rank := int(math.Ceil(float64(len(sorted))*p/100)) - 1
 	return sorted[min(max(rank, 0), len(sorted)-1)]
 }
