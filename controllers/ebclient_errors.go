@@ -64,7 +64,7 @@ func configProblem(err error) (reason, message string) {
 		field = "spec." + field
 	}
 	msg := fmt.Sprintf("invalid %s %q: %s", field, cfg.Value, cfg.Reason)
-	if strings.Contains(cfg.Reason, "allowed hosts") {
+	if cfg.HostNotAllowed {
 		return ebv1.ReasonRegistrationHostNotAllowed, msg +
 			"; no connection was made (the operator's --allowed-registration-host flag sets the list)"
 	}

@@ -141,8 +141,10 @@ func validateEndpoint(raw string, allowed []string) (string, *ConfigError) {
 		return fail("must not contain a fragment; remove the part after #")
 	}
 	if allowed != nil && !hostAllowed(u.Hostname(), allowed) {
-		return fail(fmt.Sprintf("host %q is not on the allowed hosts list (%s); "+
+		_, cfgErr := fail(fmt.Sprintf("host %q is not on the allowed hosts list (%s); "+
 			"add it there or use an allowed host", u.Hostname(), strings.Join(allowed, ", ")))
+		cfgErr.HostNotAllowed = true
+		return "", cfgErr
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""

@@ -60,6 +60,9 @@ type ConfigError struct {
 	Field  string
 	Value  string
 	Reason string
+	// HostNotAllowed is true when the endpoint's host is not on
+	// Options.AllowedHosts. No connection was made.
+	HostNotAllowed bool
 }
 
 func (e *ConfigError) Error() string {
