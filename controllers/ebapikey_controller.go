@@ -57,6 +57,9 @@ type EBApiKeyReconciler struct {
 	// with a known outcome. An object with the finalizer, no key and no
 	// entry here may have lost an issued key to a stop of the operator.
 	settled sync.Map
+	// rejected maps an object's UID to the generation that EB rejected
+	// permanently.
+	rejected sync.Map
 }
 
 // +kubebuilder:rbac:groups=eb.enigmabridge.com,resources=ebapikeys,verbs=get;list;watch;update;patch
@@ -96,15 +99,22 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 }
 
 func (r *EBApiKeyReconciler) reconcile(ctx context.Context, obj *ebv1.EBApiKey) (ctrl.Result, error) {
-	obj.Status.SecretName = apiKeySecretName(obj)
 	creds, waiting, err := r.clientCredentials(ctx, obj)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
 	if waiting != "" {
+		if len(obj.Status.Conditions) == 0 && creds.owner != nil && len(creds.owner.Status.Conditions) == 0 {
+			// The EBClient's first pass is still running, and its status
+			// write will trigger this key again. Leaving the key's status
+			// empty until then saves one write per key created together
+			// with its client.
+			return ctrl.Result{}, nil
+		}
 		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonWaitingForClient, waiting)
 		return ctrl.Result{}, nil
 	}
+	obj.Status.SecretName = apiKeySecretName(obj)
 
 	secret, err := r.secrets.get(ctx, obj, kindEBApiKey, obj.Status.SecretName)
 	var conflict *secretConflictError
@@ -139,7 +149,7 @@ func (r *EBApiKeyReconciler) clientCredentials(ctx context.Context, obj *ebv1.EB
 		return clientCredentials{}, fmt.Sprintf("EBClient %q is being deleted", ref), nil
 	}
 	if !isReady(owner.Status.Conditions) {
-		return clientCredentials{}, fmt.Sprintf("waiting for EBClient %q to become Ready", ref), nil
+		return clientCredentials{owner: owner}, fmt.Sprintf("waiting for EBClient %q to become Ready", ref), nil
 	}
 	secret := &corev1.Secret{}
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: obj.Namespace, Name: clientSecretName(owner)}, secret)
@@ -162,6 +172,7 @@ func (r *EBApiKeyReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBAp
 	r.ready.set(obj.UID, false)
 	r.vault.forget(obj.UID)
 	r.settled.Delete(obj.UID)
+	r.rejected.Delete(obj.UID)
 	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
 		return nil
 	}

@@ -37,6 +37,7 @@ func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err e
 	setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected,
 		fmt.Sprintf("EB rejected %s: %v; fix spec.endpoint, spec.operations or the client's quota, "+
 			"then the operator tries again", function, err))
+	r.rejected.Store(obj.UID, obj.Generation)
 	obj.Status.LastRejection = &ebv1.Rejection{
 		Code:       int32(code),
 		Generation: obj.Generation,

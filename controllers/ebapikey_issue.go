@@ -168,6 +168,12 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 	if rej := obj.Status.LastRejection; rej != nil && rej.Generation == obj.Generation {
 		return ctrl.Result{}, nil
 	}
+	// The cache may not hold the status write of a rejection yet when
+	// another event triggers a pass, so the rejected generation is also
+	// kept in memory.
+	if gen, ok := r.rejected.Load(obj.UID); ok && gen.(int64) == obj.Generation {
+		return ctrl.Result{}, nil
+	}
 	eb, err := r.EB.clientFor(creds.owner.Spec.Registration)
 	if err != nil {
 		reason, msg := configProblem(err)
