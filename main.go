@@ -60,11 +60,13 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, zap.Options, error) 
 		allowedHosts:     stringList{values: append([]string(nil), ebapi.DefaultAllowedHosts...)},
 		defaultEndpoints: stringList{values: append([]string(nil), ebapi.DefaultEndpoints...)},
 	}
+
 	fs.StringVar(&o.metricsAddr, "metrics-bind-address", ":8080", "Address of the metrics endpoint; 0 disables it.")
 	fs.StringVar(&o.probeAddr, "health-probe-bind-address", ":8081", "Address of the health and readiness probes.")
 	fs.StringVar(&o.pprofAddr, "pprof-bind-address", "",
 		"Address of the pprof endpoint (/debug/pprof/); empty disables it.")
 	fs.BoolVar(&o.leaderElect, "leader-elect", false, "Elect a leader, for more than one replica.")
+
 	fs.Var(&o.watchNamespaces, "watch-namespace", "Namespace to watch; repeat for several. Default: all namespaces.")
 	fs.Var(&o.allowedHosts, "allowed-registration-host",
 		"Registration host the operator may connect to; repeat for several. Default: the three hut hosts.")
@@ -73,13 +75,16 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, zap.Options, error) 
 			"Default: the three hut servers on port 8445.")
 	fs.StringVar(&o.caFile, "registration-ca-file", "",
 		"PEM file of CA certificates trusted for every registration server, besides the system roots.")
+
 	fs.Float64Var(&o.ebQPS, "eb-qps", 50, "Maximum EB calls per second, shared by all objects; 0 means no limit.")
 	fs.IntVar(&o.ebBurst, "eb-burst", 100, "Maximum burst of EB calls above --eb-qps.")
 	fs.DurationVar(&o.ebTimeout, "eb-timeout", 30*time.Second, "Timeout of one EB call on one registration server.")
-	fs.Float64Var(&o.kubeQPS, "kube-api-qps", 100, "Maximum Kubernetes API requests per second.")
-	fs.IntVar(&o.kubeBurst, "kube-api-burst", 200, "Maximum burst of Kubernetes API requests.")
+	fs.Float64Var(&o.kubeQPS, "kube-api-qps", 100, "Maximum Kubernetes API requests per second, for each resource type "+
+		"(controller-runtime gives each type its own client).")
+	fs.IntVar(&o.kubeBurst, "kube-api-burst", 200, "Maximum burst of Kubernetes API requests above --kube-api-qps, for each resource type.")
 	fs.IntVar(&o.clientWorkers, "ebclient-workers", 8, "EBClients reconciled in parallel.")
 	fs.IntVar(&o.keyWorkers, "ebapikey-workers", 16, "EBApiKeys reconciled in parallel.")
+
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {

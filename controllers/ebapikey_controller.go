@@ -67,7 +67,8 @@ type EBApiKeyReconciler struct {
 // +kubebuilder:rbac:groups=eb.enigmabridge.com,resources=ebapikeys/finalizers,verbs=update
 // +kubebuilder:rbac:groups=eb.enigmabridge.com,resources=ebclients,verbs=get;list;watch
 
-// clientCredentials are what an EBApiKey needs from its EBClient.
+// clientCredentials is the owning EBClient and the account credentials
+// read from its Secret.
 type clientCredentials struct {
 	owner    *ebv1.EBClient
 	username string

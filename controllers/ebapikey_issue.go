@@ -25,9 +25,10 @@ import (
 // when its hash matches status.apiKeyHash, or, when status has no hash yet
 // because the operator stopped before the status write, the hash annotation
 // written with the key. A key that the operator wrote itself in this
-// process is restored from memory without an EB call, and is trusted in the
-// Secret even when the cached status still carries the hash of the key it
-// replaced, so that a reissue is not repeated until the cache catches up.
+// process is restored from memory without an EB call. Such a key is also
+// trusted in the Secret while the cached status still carries the hash of
+// the key it replaced, so a reissue is not repeated before the cache
+// catches up.
 func (r *EBApiKeyReconciler) currentKey(obj *ebv1.EBApiKey, secret *corev1.Secret,
 	creds clientCredentials) (key, why string) {
 	want := obj.Status.APIKeyHash

@@ -53,7 +53,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, eb *EBSettings, workers Worker
 // CacheOptions returns the manager's cache options. The cache holds only
 // Secrets with the managed-by label, so memory does not grow with unrelated
 // Secrets; token Secrets are read uncached. With namespaces given, the
-// cache, and so the operator, sees only those namespaces.
+// cache, and so the operator, watches only those namespaces.
 func CacheOptions(namespaces []string) cache.Options {
 	managed := labels.SelectorFromSet(labels.Set{ebv1.ManagedByLabel: ebv1.ManagedByValue})
 	opts := cache.Options{
