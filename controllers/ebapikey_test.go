@@ -164,3 +164,45 @@ func TestDeletionPolicy(t *testing.T) {
 		t.Error("orphaned Secret lost its apikey")
 	}
 }
+
+func TestKeyRefreshesWithShowapi(t *testing.T) {
+	t.Parallel()
+	ns, sim := newNamespace(t), newSim(t)
+	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+	createTokenSecret(t, ns, "token", demoToken)
+	c := newClient(ns, "alpha", "token")
+	create(t, c)
+	k := newKey(ns, "key", "alpha")
+	k.Spec.RefreshInterval = &metav1.Duration{Duration: time.Minute}
+	create(t, k)
+	waitReady(t, k)
+	issued := k.Status.LastRefreshTime
+	before := getSecret(t, ns, "key-eb-apikey")
+
+	// The minimum refresh interval is one minute, so the test waits for
+	// one refresh to fall due.
+	ctx := context.Background()
+	eventually(t, 90*time.Second, func() error {
+		if err := k8s.Get(ctx, client2Key(k), k); err != nil {
+			return err
+		}
+		if k.Status.LastRefreshTime == nil || !k.Status.LastRefreshTime.After(issued.Time) {
+			return fmt.Errorf("status.lastRefreshTime = %v, still the issue time %v", k.Status.LastRefreshTime, issued)
+		}
+		return nil
+	})
+	if n := sim.Sim.CallCount("showapi"); n != 1 {
+		t.Errorf("showapi calls = %d, want 1", n)
+	}
+	if n := sim.Sim.CallCount("addapi"); n != 1 {
+		t.Errorf("addapi calls = %d, want 1", n)
+	}
+	after := getSecret(t, ns, "key-eb-apikey")
+	if after.ResourceVersion != before.ResourceVersion {
+		t.Errorf("Secret was rewritten by a refresh that changed nothing (resourceVersion %s -> %s)",
+			before.ResourceVersion, after.ResourceVersion)
+	}
+	if !isReadyTrue(k) {
+		t.Errorf("EBApiKey not Ready after refresh: %+v", readyCondition(k))
+	}
+}
