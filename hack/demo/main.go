@@ -20,15 +20,15 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/enigmabridge/eb-operator/hack/internal/localenv"
 )
 
 // Paths relative to the module root, which the demo makes its working
 // directory.
 const (
-	workDir        = "bin/demo"
 	tlsDir         = "bin/demo/tls"
 	kubeconfigFile = "bin/demo/kubeconfig"
 	managerBinary  = "bin/manager"
@@ -53,12 +53,6 @@ func main() {
 	}
 }
 
-// step is one named stage of the demo.
-type step struct {
-	name string
-	run  func(context.Context) error
-}
-
 func run() error {
 	namespace := flag.String("namespace", "eb-demo", "Namespace the samples are applied into.")
 	readyTimeout := flag.Duration("ready-timeout", 2*time.Minute,
@@ -70,7 +64,7 @@ func run() error {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
 	}
 
-	if err := chdirModuleRoot(); err != nil {
+	if err := localenv.ChdirModuleRoot("the demo"); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -79,23 +73,17 @@ func run() error {
 	d := &demo{namespace: *namespace, readyTimeout: *readyTimeout}
 	defer d.shutdown()
 
-	steps := []step{
-		{"start the EB simulator", d.startSimulator},
-		{"start the control plane", d.startControlPlane},
-		{"build and start the operator", d.startOperator},
-		{"apply the samples", d.applySamples},
-		{"wait until the samples are Ready", d.waitReady},
-		{"print status and Secrets", d.printSummary},
-		{"check the API key with listops", d.checkAPIKey},
+	steps := []localenv.Step{
+		{Name: "start the EB simulator", Run: d.startSimulator},
+		{Name: "start the control plane", Run: d.startControlPlane},
+		{Name: "build and start the operator", Run: d.startOperator},
+		{Name: "apply the samples", Run: d.applySamples},
+		{Name: "wait until the samples are Ready", Run: d.waitReady},
+		{Name: "print status and Secrets", Run: d.printSummary},
+		{Name: "check the API key with listops", Run: d.checkAPIKey},
 	}
-	for i, s := range steps {
-		printLine("==> step %d/%d: %s", i+1, len(steps), s.name)
-		if err := s.run(ctx); err != nil {
-			if ctx.Err() != nil {
-				return fmt.Errorf("%s: interrupted by a signal", s.name)
-			}
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
+	if err := localenv.RunSteps(ctx, steps, nil); err != nil {
+		return err
 	}
 	if *exitAfterCheck {
 		printLine("==> --exit-after-check is set: stopping")
@@ -115,31 +103,10 @@ func (d *demo) runUntilSignal(ctx context.Context) error {
 	case <-ctx.Done():
 		printLine("==> signal received: stopping")
 		return nil
-	case <-d.operator.done:
-		if err := exitError(d.operator.result); err != nil {
+	case <-d.operator.Done():
+		if err := exitError(d.operator.Result()); err != nil {
 			return fmt.Errorf("operator exited: %w", err)
 		}
 		return errors.New("operator exited with status 0 before the demo was stopped")
-	}
-}
-
-// chdirModuleRoot makes the directory holding go.mod the working
-// directory, so that the relative paths above resolve from any
-// subdirectory.
-func chdirModuleRoot() error {
-	dir, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return os.Chdir(dir)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return errors.New("go.mod not found in the working directory or its parents; " +
-				"run the demo from the eb-operator repository")
-		}
-		dir = parent
 	}
 }

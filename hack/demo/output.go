@@ -1,19 +1,9 @@
 package main
 
-import (
-	"fmt"
-	"os"
-	"sync"
-)
+import "github.com/enigmabridge/eb-operator/hack/internal/localenv"
 
-// outputMu keeps the demo's lines and the operator's lines whole when they
-// are printed from several goroutines.
-var outputMu sync.Mutex
-
-// printLine formats one line and writes it to stdout.
+// printLine formats one line and writes it to stdout, whole even when the
+// operator's output is printed at the same time.
 func printLine(format string, args ...any) {
-	line := fmt.Sprintf(format, args...) + "\n"
-	outputMu.Lock()
-	defer outputMu.Unlock()
-	_, _ = os.Stdout.WriteString(line)
+	localenv.Printf(format, args...)
 }

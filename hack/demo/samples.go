@@ -79,8 +79,8 @@ func (d *demo) waitReady(ctx context.Context) error {
 		}
 		select {
 		case <-ticker.C:
-		case <-d.operator.done:
-			return fmt.Errorf("operator exited while waiting: %w", exitError(d.operator.result))
+		case <-d.operator.Done():
+			return fmt.Errorf("operator exited while waiting: %w", exitError(d.operator.Result()))
 		case <-deadline.C:
 			return fmt.Errorf("not all samples Ready after %s; their last states are above",
 				d.readyTimeout)

@@ -1,6 +1,6 @@
 //go:build unix && !linux
 
-package main
+package localenv
 
 import (
 	"os/exec"
@@ -8,8 +8,8 @@ import (
 )
 
 // setChildProcessAttributes puts the child in its own process group, so
-// that Ctrl-C in the terminal reaches only the demo, which then stops the
-// child before the control plane.
+// that Ctrl-C in the terminal reaches only the parent program, which then
+// stops the child before the control plane.
 func setChildProcessAttributes(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
