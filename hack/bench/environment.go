@@ -9,12 +9,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
-	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
+	"github.com/enigmabridge/eb-operator/hack/internal/localenv"
 	"github.com/enigmabridge/eb-operator/internal/ebsim"
 )
 
@@ -41,7 +39,7 @@ type bench struct {
 	results *results
 
 	sim            *ebsim.Server
-	env            *envtest.Environment
+	controlPlane   *localenv.ControlPlane
 	restConfig     *rest.Config
 	k8s            client.WithWatch
 	scheme         *runtime.Scheme
@@ -65,9 +63,9 @@ func (b *bench) startSimulator(context.Context) error {
 			{ID: 3, Name: "RANDOM", Status: "enabled"},
 		},
 	}}
-	sim, err := ebsim.Start("127.0.0.1:0", filepath.Join(workDir, "tls"), ebsim.Options{Types: types, Admin: true})
+	sim, err := localenv.StartSimulator(filepath.Join(workDir, "tls"), ebsim.Options{Types: types, Admin: true})
 	if err != nil {
-		return fmt.Errorf("start EB simulator: %w", err)
+		return err
 	}
 	b.sim = sim
 	say("    EB simulator serving %s", sim.URL)
@@ -78,9 +76,6 @@ func (b *bench) startSimulator(context.Context) error {
 // audit log of every request's metadata, installs the CRDs and writes a
 // kubeconfig for the operator's user.
 func (b *bench) startControlPlane(context.Context) error {
-	if _, err := os.Stat(filepath.Join(assetsDir, "kube-apiserver")); err != nil {
-		return fmt.Errorf("kube-apiserver not found in %s; run `make controlplane` first", assetsDir)
-	}
 	if err := os.MkdirAll(workDir, 0o700); err != nil {
 		return err
 	}
@@ -96,48 +91,28 @@ func (b *bench) startControlPlane(context.Context) error {
 	}
 	_ = os.Remove(b.auditLogPath)
 
-	b.env = &envtest.Environment{
-		BinaryAssetsDirectory: assetsDir,
-		CRDDirectoryPaths:     []string{crdDir},
-		ErrorIfCRDPathMissing: true,
+	cp, err := localenv.StartControlPlane(localenv.ControlPlaneOptions{
+		AssetsDir:      assetsDir,
+		CRDDir:         crdDir,
+		User:           operatorUser,
+		KubeconfigFile: filepath.Join(workDir, "kubeconfig"),
+		APIServerFlags: map[string]string{
+			"audit-policy-file": policy,
+			"audit-log-path":    b.auditLogPath,
+			"audit-log-format":  "json",
+			"audit-log-mode":    "blocking",
+		},
+	})
+	if err != nil {
+		return err
 	}
-	args := b.env.ControlPlane.GetAPIServer().Configure()
-	args.Set("audit-policy-file", policy)
-	args.Set("audit-log-path", b.auditLogPath)
-	args.Set("audit-log-format", "json")
-	args.Set("audit-log-mode", "blocking")
-	if b.restConfig, err = b.env.Start(); err != nil {
-		return fmt.Errorf("start kube-apiserver and etcd: %w", err)
-	}
+	b.controlPlane = cp
+	b.restConfig, b.scheme, b.kubeconfigPath = cp.Config, cp.Scheme, cp.KubeconfigPath
 
-	b.scheme = runtime.NewScheme()
-	if err := clientgoscheme.AddToScheme(b.scheme); err != nil {
-		return err
-	}
-	if err := ebv1.AddToScheme(b.scheme); err != nil {
-		return err
-	}
 	creator := rest.CopyConfig(b.restConfig)
 	creator.QPS, creator.Burst = creatorQPS, creatorQPS
 	if b.k8s, err = client.NewWithWatch(creator, client.Options{Scheme: b.scheme}); err != nil {
 		return fmt.Errorf("create Kubernetes client: %w", err)
-	}
-
-	user, err := b.env.AddUser(envtest.User{Name: operatorUser, Groups: []string{"system:masters"}}, nil)
-	if err != nil {
-		return fmt.Errorf("add user %s: %w", operatorUser, err)
-	}
-	kubeconfig, err := user.KubeConfig()
-	if err != nil {
-		return fmt.Errorf("render kubeconfig: %w", err)
-	}
-	// The kubeconfig holds the user's client key, so only the owner may
-	// read it.
-	if b.kubeconfigPath, err = filepath.Abs(filepath.Join(workDir, "kubeconfig")); err != nil {
-		return err
-	}
-	if err := os.WriteFile(b.kubeconfigPath, kubeconfig, 0o600); err != nil {
-		return fmt.Errorf("write kubeconfig: %w", err)
 	}
 	say("    control plane serving %s; audit log %s", b.restConfig.Host, b.auditLogPath)
 	return nil
@@ -165,12 +140,12 @@ func (b *bench) createNamespace(ctx context.Context, name string) error {
 // that order, and reports each failure without stopping the rest.
 func (b *bench) shutdown() {
 	if b.operator != nil {
-		if err := b.operator.stop(); err != nil {
+		if err := b.operator.Stop(); err != nil {
 			say("stop operator: %v", err)
 		}
 	}
-	if b.env != nil {
-		if err := b.env.Stop(); err != nil {
+	if b.controlPlane != nil {
+		if err := b.controlPlane.Stop(); err != nil {
 			say("stop control plane: %v", err)
 		}
 	}

@@ -17,14 +17,14 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/enigmabridge/eb-operator/hack/internal/localenv"
 )
 
 // Paths relative to the module root, which bench makes its working
@@ -61,12 +61,6 @@ func main() {
 	}
 }
 
-// step is one named stage of the benchmark.
-type step struct {
-	name string
-	run  func(context.Context) error
-}
-
 func run() error {
 	cfg := config{}
 	flag.IntVar(&cfg.keys, "keys", 1000, "Number of EBApiKeys; one EBClient per 10 keys.")
@@ -84,7 +78,7 @@ func run() error {
 	if cfg.keys < keysPerClient || cfg.keys%keysPerClient != 0 {
 		return fmt.Errorf("--keys %d: use a positive multiple of %d", cfg.keys, keysPerClient)
 	}
-	if err := chdirModuleRoot(); err != nil {
+	if err := localenv.ChdirModuleRoot("bench"); err != nil {
 		return err
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -93,53 +87,31 @@ func run() error {
 	b := &bench{cfg: cfg, results: &results{keys: cfg.keys, clients: cfg.keys / keysPerClient}}
 	defer b.shutdown()
 
-	steps := []step{
-		{"start the EB simulator", b.startSimulator},
-		{"start the control plane", b.startControlPlane},
-		{"build the operator", b.buildOperator},
-		{"measure the client-go floor", b.measureFloor},
-		{"run the operator", b.runOperator},
-		{"watch the operator idle", b.measureIdle},
-		{"run the operator with unrelated Secrets", b.runWithUnrelatedSecrets},
-		{"benchmark the hot paths", b.runGoBenchmarks},
-		{"write the results page", b.writePage},
+	steps := []localenv.Step{
+		{Name: "start the EB simulator", Run: b.startSimulator},
+		{Name: "start the control plane", Run: b.startControlPlane},
+		{Name: "build the operator", Run: b.buildOperator},
+		{Name: "measure the client-go floor", Run: b.measureFloor},
+		{Name: "run the operator", Run: b.runOperator},
+		{Name: "watch the operator idle", Run: b.measureIdle},
+		{Name: "run the operator with unrelated Secrets", Run: b.runWithUnrelatedSecrets},
+		{Name: "benchmark the hot paths", Run: b.runGoBenchmarks},
+		{Name: "write the results page", Run: b.writePage},
 	}
-	for i, s := range steps {
-		say("==> step %d/%d: %s", i+1, len(steps), s.name)
-		start := time.Now()
-		if err := s.run(ctx); err != nil {
-			return fmt.Errorf("%s: %w", s.name, err)
-		}
-		say("    done in %s", time.Since(start).Round(time.Millisecond))
+	stepDone := func(elapsed time.Duration) {
+		say("    done in %s", elapsed.Round(time.Millisecond))
+	}
+	if err := localenv.RunSteps(ctx, steps, stepDone); err != nil {
+		return err
 	}
 	say("%s", b.results.summaryLine())
 	return nil
 }
 
-// chdirModuleRoot makes the directory holding go.mod the working
-// directory, so that the relative paths above resolve from any
-// subdirectory.
-func chdirModuleRoot() error {
-	dir, err := os.Getwd()
-	if err != nil {
-		return err
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return os.Chdir(dir)
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return errors.New("go.mod not found in the working directory or its parents; " +
-				"run bench from the eb-operator repository")
-		}
-		dir = parent
-	}
-}
-
-// say prints one line to stdout.
+// say formats one line and writes it to stdout, whole even when it is
+// printed from several goroutines.
 func say(format string, args ...any) {
-	fmt.Fprintf(os.Stdout, format+"\n", args...)
+	localenv.Printf(format, args...)
 }
 
 // stringList is a repeatable string flag.

@@ -14,13 +14,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
-)
 
-// stopGracePeriod is how long the operator may take to exit after SIGTERM
-// before it is killed.
-const stopGracePeriod = 15 * time.Second
+	"github.com/enigmabridge/eb-operator/hack/internal/localenv"
+)
 
 // tunedFlags are the operator flags whose defaults set its throughput. The
 // floor uses the same values.
@@ -43,9 +40,7 @@ func (d operatorDefaults) int(name string) int {
 
 // operator is the manager running as a child process.
 type operator struct {
-	cmd        *exec.Cmd
-	done       chan struct{}
-	result     error
+	*localenv.Process
 	metricsURL string
 	pprofURL   string
 	logPath    string
@@ -54,9 +49,7 @@ type operator struct {
 // buildOperator builds the manager into bin/manager and reads the defaults
 // of its throughput flags.
 func (b *bench) buildOperator(ctx context.Context) error {
-	build := exec.CommandContext(ctx, "go", "build", "-o", managerBinRel, ".")
-	build.Stdout, build.Stderr = os.Stdout, os.Stderr
-	if err := build.Run(); err != nil {
+	if err := localenv.BuildManager(ctx, managerBinRel); err != nil {
 		return fmt.Errorf("go build -o %s .: %w", managerBinRel, err)
 	}
 	help, _ := exec.CommandContext(ctx, managerBinRel, "-h").CombinedOutput()
@@ -114,29 +107,26 @@ func (b *bench) startOperator(namespace string) (*operator, error) {
 		metricsURL: "http://" + metricsAddr + "/metrics",
 		pprofURL:   "http://" + pprofAddr + "/debug/pprof",
 		logPath:    workDir + "/operator-" + namespace + ".log",
-		done:       make(chan struct{}),
 	}
 	logFile, err := os.Create(op.logPath)
 	if err != nil {
 		return nil, err
 	}
-	op.cmd = exec.Command(managerBinRel, args...)
-	op.cmd.Stdout, op.cmd.Stderr = logFile, logFile
-	setChildProcessAttributes(op.cmd)
-	if err := op.cmd.Start(); err != nil {
-		_ = logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", managerBinRel, err)
+	cmd := exec.Command(managerBinRel, args...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// The operator runs in its own process group, so bench alone decides
+	// when it stops, before the control plane.
+	op.Process, err = localenv.StartProcess("operator", cmd)
+	// The child process has its own copy of the log file's descriptor.
+	_ = logFile.Close()
+	if err != nil {
+		return nil, err
 	}
-	go func() {
-		op.result = op.cmd.Wait()
-		_ = logFile.Close()
-		close(op.done)
-	}()
 	b.operator = op
 	if err := op.waitMetrics(30 * time.Second); err != nil {
 		return nil, err
 	}
-	say("    operator started (pid %d), watching namespace %s; log %s", op.cmd.Process.Pid, namespace, op.logPath)
+	say("    operator started (pid %d), watching namespace %s; log %s", op.Pid(), namespace, op.logPath)
 	return op, nil
 }
 
@@ -146,8 +136,8 @@ func (op *operator) waitMetrics(timeout time.Duration) error {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		select {
-		case <-op.done:
-			return fmt.Errorf("operator exited: %v (see %s)", op.result, op.logPath)
+		case <-op.Done():
+			return fmt.Errorf("operator exited: %v (see %s)", op.Result(), op.logPath)
 		default:
 		}
 		if _, err := op.requests(); err == nil {
@@ -208,7 +198,7 @@ func (c requestCounts) minus(before requestCounts) requestCounts {
 
 // peakRSS returns the operator's VmHWM in bytes.
 func (op *operator) peakRSS() (int64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", op.cmd.Process.Pid))
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", op.Pid()))
 	if err != nil {
 		return 0, err
 	}
@@ -244,27 +234,6 @@ func (op *operator) cpuProfile(ctx context.Context, seconds int, path string) er
 	return os.WriteFile(path, buf.Bytes(), 0o644)
 }
 
-// stop sends SIGTERM and waits for the operator to exit, killing it after
-// stopGracePeriod.
-func (op *operator) stop() error {
-	select {
-	case <-op.done:
-		return nil
-	default:
-	}
-	if err := op.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
-		return fmt.Errorf("send SIGTERM: %w", err)
-	}
-	select {
-	case <-op.done:
-		return nil
-	case <-time.After(stopGracePeriod):
-		_ = op.cmd.Process.Kill()
-		<-op.done
-		return errors.New("killed after the grace period")
-	}
-}
-
 // freeLoopbackAddr returns a 127.0.0.1 address with a port that was free a
 // moment ago.
 func freeLoopbackAddr() (string, error) {
@@ -274,11 +243,4 @@ func freeLoopbackAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
-}
-
-// setChildProcessAttributes puts the operator in its own process group, so
-// that Ctrl-C reaches only bench, which stops it before the control plane,
-// and has the kernel send it SIGTERM if bench dies first.
-func setChildProcessAttributes(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 }

@@ -150,7 +150,7 @@ func (b *bench) measureIdle(ctx context.Context) error {
 	}
 	say("    idle %s: %.0f writes, %d EB calls", b.cfg.idle, idle.requests.writes(), sum(idle.ebCalls))
 	b.operator = nil
-	return op.stop()
+	return op.Stop()
 }
 
 // idleFigures are the operator's requests and EB calls while no object
@@ -178,7 +178,7 @@ func (b *bench) runWithUnrelatedSecrets(ctx context.Context) error {
 	b.results.unrelated = run
 	op := b.operator
 	b.operator = nil
-	return op.stop()
+	return op.Stop()
 }
 
 // createUnrelatedSecrets creates Secrets without the managed-by label, each
