@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"go.uber.org/zap/zapcore"
 	"k8s.io/apimachinery/pkg/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -85,7 +86,10 @@ func parseFlags(fs *flag.FlagSet, args []string) (*options, zap.Options, error) 
 	fs.IntVar(&o.clientWorkers, "ebclient-workers", 8, "EBClients reconciled in parallel.")
 	fs.IntVar(&o.keyWorkers, "ebapikey-workers", 16, "EBApiKeys reconciled in parallel.")
 
-	zapOpts := zap.Options{}
+	// Transient EB failures are returned as errors for the backoff, and
+	// controller-runtime logs them at error level; a stack trace adds
+	// nothing to those lines. --zap-stacktrace-level still overrides this.
+	zapOpts := zap.Options{StacktraceLevel: zapcore.PanicLevel}
 	zapOpts.BindFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return nil, zapOpts, err

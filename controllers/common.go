@@ -3,14 +3,18 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
@@ -40,6 +44,21 @@ func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) er
 	}
 	return nil
 }
+
+// retryOnConflict turns a write conflict, which only means that the cache
+// was behind, into a quiet retry after a short delay instead of an error
+// log with a stack trace.
+func retryOnConflict(ctx context.Context, result ctrl.Result, err error) (ctrl.Result, error) {
+	if err == nil || !apierrors.IsConflict(err) {
+		return result, err
+	}
+	log.FromContext(ctx).V(1).Info("Write conflict, retrying", "error", err.Error())
+	return ctrl.Result{RequeueAfter: conflictRetryDelay}, nil
+}
+
+// conflictRetryDelay is how long a pass that hit a write conflict waits for
+// the cache to catch up.
+const conflictRetryDelay = 500 * time.Millisecond
 
 // recordReadyChange emits a Warning Event when Ready changed to False with a
 // new reason or message. A pass that leaves the condition as it was emits

@@ -51,6 +51,7 @@ type EBApiKeyReconciler struct {
 	Now func() time.Time
 
 	secrets *secrets
+	claims  *secretClaims
 	vault   *vault
 	ready   *readyTracker
 	// settled holds the objects whose last addapi in this process ended
@@ -96,7 +97,7 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if perr := patchStatus(ctx, r.Client, obj, base, obj.Status, orig.Status); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
-	return result, err
+	return retryOnConflict(ctx, result, err)
 }
 
 func (r *EBApiKeyReconciler) reconcile(ctx context.Context, obj *ebv1.EBApiKey) (ctrl.Result, error) {
@@ -127,11 +128,11 @@ func (r *EBApiKeyReconciler) reconcile(ctx context.Context, obj *ebv1.EBApiKey) 
 		return ctrl.Result{}, err
 	}
 
-	key, why := r.currentKey(obj, secret, creds)
-	if why == "" {
+	key, reason := r.currentKey(obj, secret, creds)
+	if reason.why == "" {
 		return r.keepIssued(ctx, obj, creds, secret, key)
 	}
-	return r.issue(ctx, obj, creds, secret, why)
+	return r.issue(ctx, obj, creds, secret, reason)
 }
 
 // clientCredentials reads the owning EBClient and its credentials Secret
@@ -187,7 +188,10 @@ func (r *EBApiKeyReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBAp
 // Secrets it watches EBClients and their Secrets, so that a key waiting for
 // its client starts as soon as the client is Ready, without polling.
 func (r *EBApiKeyReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
-	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
+	if r.claims == nil {
+		r.claims = newSecretClaims()
+	}
+	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme, claims: r.claims}
 	r.vault = newVault()
 	r.ready = newReadyTracker(kindEBApiKey)
 	if r.Recheck == 0 {

@@ -34,16 +34,36 @@ func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err e
 		return ctrl.Result{}, fmt.Errorf("EBApiKey %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
 	code, _ := ebapi.StatusCode(err)
-	setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected,
-		fmt.Sprintf("EB rejected %s: %v; fix spec.endpoint, spec.operations or the client's quota, "+
-			"then the operator tries again", function, err))
+	msg := fmt.Sprintf("%v; %s", err, issueAdvice(obj, code))
+	setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected, msg)
 	r.rejected.Store(obj.UID, obj.Generation)
 	obj.Status.LastRejection = &ebv1.Rejection{
 		Code:       int32(code),
 		Generation: obj.Generation,
 		Time:       metav1.NewTime(time.Now().UTC().Truncate(time.Second)),
+		Reason:     ebv1.ReasonIssueRejected,
+		Message:    msg,
 	}
 	return ctrl.Result{}, nil
+}
+
+// codeCapacityReached is the EB status "object capacity reached", which
+// addapi returns when the client's key quota is used up.
+const codeCapacityReached = 0x1005
+
+// issueAdvice says how to fix a permanent addapi or showapi error.
+func issueAdvice(obj *ebv1.EBApiKey, code int) string {
+	switch code {
+	case codeCapacityReached:
+		return fmt.Sprintf("the key quota of EBClient %q (its status.maxApiKeys) is used up and EB "+
+			"cannot free keys; point spec.clientRef at another EBClient in a new EBApiKey", obj.Spec.ClientRef.Name)
+	case 0x8004:
+		return "spec.operations names an operation that the client type does not offer; " +
+			"fix spec.operations and the operator tries again"
+	case 0x8034, 0x8068:
+		return "EB no longer accepts the key; delete and recreate the EBApiKey to get a new one"
+	}
+	return "fix spec.endpoint or spec.operations; the operator tries again when the spec changes"
 }
 
 // errRender marks a Secret that cannot be rendered from the EB response,

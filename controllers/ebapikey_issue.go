@@ -30,7 +30,44 @@ import (
 // the key it replaced, so a reissue is not repeated before the cache
 // catches up.
 func (r *EBApiKeyReconciler) currentKey(obj *ebv1.EBApiKey, secret *corev1.Secret,
-	creds clientCredentials) (key, why string) {
+	creds clientCredentials) (string, issueReason) {
+	key, why := r.trustedKey(obj, secret)
+	if key == "" {
+		return "", issueReason{why: why}
+	}
+	if secret != nil {
+		fp := secret.Annotations[annotationClientCredentials]
+		if fp != "" && fp != credentialsFingerprint(creds.username, creds.password) {
+			return key, issueReason{
+				why:         fmt.Sprintf("EBClient %q registered again with new credentials", creds.owner.Name),
+				previous:    key,
+				keepOnQuota: true,
+			}
+		}
+	}
+	if h := obj.Status.RequestHash; h != "" && h != requestHash(obj.Spec) {
+		return key, issueReason{
+			why:      "spec.endpoint or spec.operations changed, and EB cannot change an issued key",
+			previous: key,
+		}
+	}
+	return key, issueReason{}
+}
+
+// issueReason says why a new key is needed and which key it replaces. An
+// empty why means the current key stays.
+type issueReason struct {
+	why string
+	// previous is the trusted key that the new one replaces, or "".
+	previous string
+	// keepOnQuota keeps serving previous when EB's key quota is used up,
+	// because the reason to replace it is not the key itself.
+	keepOnQuota bool
+}
+
+// trustedKey returns the key that the Secret or memory holds and the
+// operator trusts, or "" and the reason why there is none.
+func (r *EBApiKeyReconciler) trustedKey(obj *ebv1.EBApiKey, secret *corev1.Secret) (key, why string) {
 	want := obj.Status.APIKeyHash
 	kept, inMemory := r.vault.get(obj.UID)
 	if secret != nil && len(secret.Data[keyAPIKey]) > 0 {
@@ -54,13 +91,15 @@ func (r *EBApiKeyReconciler) currentKey(obj *ebv1.EBApiKey, secret *corev1.Secre
 	case key == "":
 		return "", fmt.Sprintf("apikey in Secret %q is not the key the operator issued", obj.Status.SecretName)
 	}
-	if secret != nil {
-		fp := secret.Annotations[annotationClientCredentials]
-		if fp != "" && fp != credentialsFingerprint(creds.username, creds.password) {
-			return "", fmt.Sprintf("EBClient %q registered again with new credentials", creds.owner.Name)
-		}
-	}
 	return key, ""
+}
+
+// requestHash identifies the spec fields that addapi receives.
+func requestHash(spec ebv1.EBApiKeySpec) string {
+	return hashPrefix(mustJSON(struct {
+		Endpoint   *ebv1.EndpointSpec `json:"endpoint"`
+		Operations []string           `json:"operations"`
+	}{spec.Endpoint, spec.Operations}))
 }
 
 // keepIssued keeps serving a trusted key: it restores the Secret if it was
@@ -74,6 +113,9 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 	}
 	obj.Status.APIKeyHash = hashPrefix(key)
 	obj.Status.ClientUsername = creds.username
+	if obj.Status.RequestHash == "" {
+		obj.Status.RequestHash = requestHash(obj.Spec)
+	}
 
 	restored, err := r.writeSecret(ctx, obj, creds, secret, key)
 	if err != nil {
@@ -165,8 +207,9 @@ func (r *EBApiKeyReconciler) refresh(ctx context.Context, obj *ebv1.EBApiKey, cr
 // the finalizer and no key may have left one unused key at EB, which is
 // counted in status.possiblyUnusedKeys and reported by an Event.
 func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, creds clientCredentials,
-	secret *corev1.Secret, why string) (ctrl.Result, error) {
+	secret *corev1.Secret, reason issueReason) (ctrl.Result, error) {
 	if rej := obj.Status.LastRejection; rej != nil && rej.Generation == obj.Generation {
+		restoreRejection(&obj.Status.Conditions, obj.Generation, rej, false)
 		return ctrl.Result{}, nil
 	}
 	// The cache may not hold the status write of a rejection yet when
@@ -202,6 +245,9 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 		if !outcomeUnknown(err) {
 			r.settled.Store(obj.UID, true)
 		}
+		if code, _ := ebapi.StatusCode(err); code == codeCapacityReached && reason.keepOnQuota {
+			return r.keepPrevious(ctx, obj, creds, secret, reason, err)
+		}
 		return r.rejectEB(obj, "addapi", err)
 	}
 	r.settled.Store(obj.UID, true)
@@ -218,6 +264,7 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 	st.KeyStatus = resp.Status
 	st.Servers = serversFromWire(resp.Servers)
 	st.Operations = operationsFromWire(resp.Operations)
+	st.RequestHash = requestHash(obj.Spec)
 	st.IssuedAt = &metav1.Time{Time: now}
 	st.LastRefreshTime = &metav1.Time{Time: now}
 	st.Issues++
@@ -232,10 +279,30 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 		"client", creds.owner.Name, "server", resp.Server, "reissue", reissue)
 	if reissue {
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "APIKeyReissued", "Issue",
-			"issued a new key (hash %s) because %s", st.APIKeyHash, why)
+			"issued a new key (hash %s) because %s", st.APIKeyHash, reason.why)
 	}
 	r.setIssuedStatus(obj)
 	return ctrl.Result{RequeueAfter: refreshInterval(obj) + time.Second}, nil
+}
+
+// keepPrevious keeps serving the previous key when a replacement failed
+// only because the client's key quota is used up, as long as EB still
+// accepts the previous key with the client's current credentials.
+func (r *EBApiKeyReconciler) keepPrevious(ctx context.Context, obj *ebv1.EBApiKey, creds clientCredentials,
+	secret *corev1.Secret, reason issueReason, addErr error) (ctrl.Result, error) {
+	eb, err := r.EB.clientFor(creds.owner.Spec.Registration)
+	if err == nil {
+		_, err = eb.ShowAPI(ctx, ebapi.ShowAPIRequest{
+			Username: creds.username, Password: creds.password, APIKey: reason.previous,
+		})
+	}
+	if err != nil {
+		return r.rejectEB(obj, "addapi", addErr)
+	}
+	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "APIKeyKept", "Issue",
+		"%s, but EB issued no new key (%v); kept the previous key (hash %s), which EB still accepts",
+		reason.why, addErr, hashPrefix(reason.previous))
+	return r.keepIssued(ctx, obj, creds, secret, reason.previous)
 }
 
 // notePossiblyUnusedKey counts a key that EB may have issued in an earlier
@@ -267,7 +334,8 @@ func (r *EBApiKeyReconciler) desiredSecret(obj *ebv1.EBApiKey, creds clientCrede
 	if err != nil {
 		return desiredSecret{}, err
 	}
-	info := keyInfo{KeyStatus: obj.Status.KeyStatus, Operations: obj.Status.Operations}
+	info := keyInfo{KeyStatus: obj.Status.KeyStatus, Operations: obj.Status.Operations,
+		RequestHash: obj.Status.RequestHash}
 	if obj.Status.IssuedAt != nil {
 		info.IssuedAt = obj.Status.IssuedAt.UTC().Format(time.RFC3339)
 	}
@@ -290,6 +358,7 @@ func recoverKeyStatus(obj *ebv1.EBApiKey, secret *corev1.Secret) {
 	if json.Unmarshal([]byte(secret.Annotations[annotationKeyInfo]), &info) == nil {
 		obj.Status.KeyStatus = info.KeyStatus
 		obj.Status.Operations = info.Operations
+		obj.Status.RequestHash = info.RequestHash
 		if t, err := time.Parse(time.RFC3339, info.IssuedAt); err == nil {
 			obj.Status.IssuedAt = &metav1.Time{Time: t}
 			obj.Status.LastRefreshTime = &metav1.Time{Time: t}

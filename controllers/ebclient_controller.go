@@ -42,8 +42,11 @@ type EBClientReconciler struct {
 	Hooks   *Hooks
 
 	secrets *secrets
-	vault   *vault
-	ready   *readyTracker
+	// claims is shared with the EBApiKey reconciler, so that an EBClient and
+	// an EBApiKey that name one Secret cannot both call EB.
+	claims *secretClaims
+	vault  *vault
+	ready  *readyTracker
 }
 
 // +kubebuilder:rbac:groups=eb.enigmabridge.com,resources=ebclients,verbs=get;list;watch;update;patch
@@ -71,7 +74,7 @@ func (r *EBClientReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if perr := r.patchStatus(ctx, obj, orig); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
-	return result, err
+	return retryOnConflict(ctx, result, err)
 }
 
 func (r *EBClientReconciler) reconcile(ctx context.Context, obj *ebv1.EBClient) (ctrl.Result, error) {
@@ -125,7 +128,10 @@ func (r *EBClientReconciler) recordFailure(obj *ebv1.EBClient, before []metav1.C
 // SetupWithManager registers the controller. It watches EBClients and the
 // Secrets they own.
 func (r *EBClientReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme}
+	if r.claims == nil {
+		r.claims = newSecretClaims()
+	}
+	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme, claims: r.claims}
 	r.vault = newVault()
 	r.ready = newReadyTracker(kindEBClient)
 	if r.Recheck == 0 {

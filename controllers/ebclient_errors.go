@@ -86,17 +86,30 @@ func (r *EBClientReconciler) rejectEB(obj *ebv1.EBClient, function string, err e
 		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonRegistrationServerUnavailable, msg)
 		return ctrl.Result{}, fmt.Errorf("EBClient %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
-	code, _ := ebapi.StatusCode(err)
-	msg := fmt.Sprintf("EB rejected %s for client type %q: %v; fix spec.clientType, "+
-		"spec.authentication or the token Secret, then the operator tries again", function, obj.Spec.ClientType, err)
-	if code == 0 {
-		var cfg *ebapi.ConfigError
-		if errors.As(err, &cfg) {
-			return r.rejectConfig(obj, err)
-		}
+	var cfg *ebapi.ConfigError
+	if errors.As(err, &cfg) {
+		return r.rejectConfig(obj, err)
 	}
+	code, _ := ebapi.StatusCode(err)
+	msg := fmt.Sprintf("%v; %s", err, registrationAdvice(obj, code))
 	r.reject(obj, ebv1.ReasonRegistrationRejected, msg, code, tokenVersion)
-	return ctrl.Result{}, nil
+	return ctrl.Result{RequeueAfter: r.Recheck}, nil
+}
+
+// registrationAdvice says how to fix a permanent registration error.
+func registrationAdvice(obj *ebv1.EBClient, code int) string {
+	retry := "the operator tries again when the spec or the token Secret changes"
+	switch code {
+	case 0xF030, 0xA065:
+		if ref := obj.Spec.Authentication.TokenSecretRef; ref != nil {
+			return fmt.Sprintf("check the token in Secret %q key %q (spec.authentication.tokenSecretRef); %s",
+				ref.Name, ref.Key, retry)
+		}
+	case 0x8069:
+		return fmt.Sprintf("spec.clientType %q is not a client type of this EB server; "+
+			"create a new EBClient with a valid clientType", obj.Spec.ClientType)
+	}
+	return "fix spec.authentication or the token Secret; " + retry
 }
 
 // reject records a permanent failure.
@@ -108,5 +121,7 @@ func (r *EBClientReconciler) reject(obj *ebv1.EBClient, reason, msg string, code
 		Generation:         obj.Generation,
 		TokenSecretVersion: tokenVersion,
 		Time:               metav1.NewTime(time.Now().UTC().Truncate(time.Second)),
+		Reason:             reason,
+		Message:            msg,
 	}
 }

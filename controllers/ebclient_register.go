@@ -119,7 +119,9 @@ func (r *EBClientReconciler) register(ctx context.Context, obj *ebv1.EBClient, s
 	if rej := obj.Status.LastRejection; rej != nil && rej.Generation == obj.Generation &&
 		rej.TokenSecretVersion == tokenVersion {
 		// A permanent error is not retried until the spec or the token
-		// Secret changes. The conditions from that rejection stay.
+		// Secret changes. The token Secret is not watched, so it is read
+		// again every Recheck.
+		restoreRejection(&obj.Status.Conditions, obj.Generation, rej, true)
 		return ctrl.Result{RequeueAfter: r.Recheck}, nil
 	}
 
@@ -214,7 +216,7 @@ func (r *EBClientReconciler) prepareAuth(ctx context.Context, obj *ebv1.EBClient
 		msg := fmt.Sprintf("client type %q does not allow spec.authentication.method %q; allowed: %s; "+
 			"change spec.authentication.method", obj.Spec.ClientType, method, strings.Join(allowed, ", "))
 		r.reject(obj, ebv1.ReasonAuthMethodNotAllowed, msg, 0x80B9, tokenVersion)
-		return nil, ctrl.Result{}, nil
+		return nil, ctrl.Result{RequeueAfter: r.Recheck}, nil
 	}
 	clientID := ""
 	m := auth.Authentication[idx]
@@ -233,7 +235,7 @@ func (r *EBClientReconciler) prepareAuth(ctx context.Context, obj *ebv1.EBClient
 			msg := fmt.Sprintf("method %q of client type %q needs %s for initauth; set "+
 				"spec.authentication.contact.%s or choose another method", method, obj.Spec.ClientType, item, item)
 			r.reject(obj, ebv1.ReasonAuthMethodNotAllowed, msg, 0x80B9, tokenVersion)
-			return nil, ctrl.Result{}, nil
+			return nil, ctrl.Result{RequeueAfter: r.Recheck}, nil
 		}
 	}
 	init, err := eb.InitAuth(ctx, req)

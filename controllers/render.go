@@ -73,6 +73,8 @@ type keyInfo struct {
 	IssuedAt   string                 `json:"issuedAt,omitempty"`
 	KeyStatus  string                 `json:"keyStatus,omitempty"`
 	Operations []ebv1.OperationStatus `json:"operations,omitempty"`
+	// RequestHash is status.requestHash of the key.
+	RequestHash string `json:"requestHash,omitempty"`
 }
 
 // clientSecretData renders the data of an EBClient's credentials Secret.

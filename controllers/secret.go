@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"sync"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,16 +17,23 @@ import (
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
 
-// secretConflictError reports a target Secret that exists and is not
-// controlled by the object that names it.
+// secretConflictError reports a target Secret that exists, or is about to
+// be written, for another object than the one that names it.
 type secretConflictError struct {
-	kind, owner, secret, holder string
+	kind, owner, secret string
+	// holder describes who has the Secret, e.g. `is controlled by EBApiKey "a"`.
+	holder string
+	// foreign is true for a Secret that no object of the operator controls.
+	foreign bool
 }
 
 func (e *secretConflictError) Error() string {
-	return fmt.Sprintf("Secret %q exists and %s; the operator leaves it untouched: "+
-		"delete it, or set spec.secret.name of %s %q to another name",
-		e.secret, e.holder, e.kind, e.owner)
+	fix := fmt.Sprintf("create this %s again with another spec.secret.name", e.kind)
+	if e.foreign {
+		fix = "delete or rename that Secret if it is not needed, or " + fix
+	}
+	return fmt.Sprintf("Secret %q %s, so the operator leaves it untouched and makes no EB call; %s",
+		e.secret, e.holder, fix)
 }
 
 // secrets reads and writes the Secrets that the operator manages. Reads go
@@ -36,10 +44,13 @@ type secrets struct {
 	client client.Client
 	reader client.Reader
 	scheme *runtime.Scheme
+	claims *secretClaims
 }
 
 // get returns the owner's Secret, nil when none exists, or a
 // *secretConflictError when a Secret of that name belongs to someone else.
+// When none exists, get claims the name for the owner, so that of two
+// objects naming one Secret only the first makes an EB call.
 func (s *secrets) get(ctx context.Context, owner client.Object, kind, name string) (*corev1.Secret, error) {
 	key := types.NamespacedName{Namespace: owner.GetNamespace(), Name: name}
 	secret := &corev1.Secret{}
@@ -48,24 +59,88 @@ func (s *secrets) get(ctx context.Context, owner client.Object, kind, name strin
 		err = s.reader.Get(ctx, key, secret)
 	}
 	if apierrors.IsNotFound(err) {
-		return nil, nil
+		return nil, s.claim(ctx, key, owner, kind)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("get Secret %q: %w", name, err)
 	}
 	if !metav1.IsControlledBy(secret, owner) {
-		return nil, &secretConflictError{
-			kind: kind, owner: owner.GetName(), secret: name, holder: describeHolder(secret),
+		conflict := &secretConflictError{kind: kind, owner: owner.GetName(), secret: name,
+			holder: "exists and is not owned by the operator", foreign: true}
+		if ref := metav1.GetControllerOf(secret); ref != nil && ref.APIVersion == ebv1.GroupVersion.String() {
+			conflict.holder = fmt.Sprintf("is controlled by %s %q", ref.Kind, ref.Name)
+			conflict.foreign = false
 		}
+		return nil, conflict
 	}
 	return secret, nil
 }
 
-func describeHolder(secret *corev1.Secret) string {
-	if ref := metav1.GetControllerOf(secret); ref != nil {
-		return fmt.Sprintf("is controlled by %s %q", ref.Kind, ref.Name)
+// claim records that owner is about to write the Secret at key. A claim
+// held by an object that no longer exists is taken over.
+func (s *secrets) claim(ctx context.Context, key types.NamespacedName, owner client.Object, kind string) error {
+	holder, ok := s.claims.take(key, claimant{uid: owner.GetUID(), kind: kind, name: owner.GetName()})
+	if ok {
+		return nil
 	}
-	return "is not owned by the operator"
+	if s.holderExists(ctx, key.Namespace, holder) {
+		return &secretConflictError{kind: kind, owner: owner.GetName(), secret: key.Name,
+			holder: fmt.Sprintf("is about to be written for %s %q", holder.kind, holder.name)}
+	}
+	s.claims.release(key, holder.uid)
+	if _, ok := s.claims.take(key, claimant{uid: owner.GetUID(), kind: kind, name: owner.GetName()}); !ok {
+		return &secretConflictError{kind: kind, owner: owner.GetName(), secret: key.Name,
+			holder: "is about to be written for another object"}
+	}
+	return nil
+}
+
+func (s *secrets) holderExists(ctx context.Context, namespace string, c claimant) bool {
+	var obj client.Object = &ebv1.EBApiKey{}
+	if c.kind == kindEBClient {
+		obj = &ebv1.EBClient{}
+	}
+	err := s.client.Get(ctx, types.NamespacedName{Namespace: namespace, Name: c.name}, obj)
+	return err == nil && obj.GetUID() == c.uid
+}
+
+// claimant is an object that claimed a Secret name.
+type claimant struct {
+	uid        types.UID
+	kind, name string
+}
+
+// secretClaims maps Secret names to the object that is about to write them.
+// Both reconcilers share one, in memory: the Secret itself, with its
+// controller ownerReference, is the lasting record once it exists.
+type secretClaims struct {
+	mu     sync.Mutex
+	owners map[types.NamespacedName]claimant
+}
+
+func newSecretClaims() *secretClaims {
+	return &secretClaims{owners: map[types.NamespacedName]claimant{}}
+}
+
+// take claims key for c. It returns the current holder and false when
+// another object holds it.
+func (sc *secretClaims) take(key types.NamespacedName, c claimant) (claimant, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if held, ok := sc.owners[key]; ok && held.uid != c.uid {
+		return held, false
+	}
+	sc.owners[key] = c
+	return c, true
+}
+
+// release drops the claim on key if uid holds it.
+func (sc *secretClaims) release(key types.NamespacedName, uid types.UID) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if held, ok := sc.owners[key]; ok && held.uid == uid {
+		delete(sc.owners, key)
+	}
 }
 
 // desiredSecret is the content the operator wants at a Secret name.
@@ -125,7 +200,7 @@ func (s *secrets) apply(ctx context.Context, owner client.Object, kind string,
 		if apierrors.IsAlreadyExists(err) {
 			return false, &secretConflictError{
 				kind: kind, owner: owner.GetName(), secret: desired.name,
-				holder: "was created by someone else at the same time",
+				holder: "was created by another writer at the same time", foreign: true,
 			}
 		}
 		if err != nil {
@@ -159,6 +234,7 @@ func (s *secrets) release(ctx context.Context, owner client.Object, name string,
 	policy ebv1.DeletionPolicy) error {
 	secret := &corev1.Secret{}
 	key := types.NamespacedName{Namespace: owner.GetNamespace(), Name: name}
+	s.claims.release(key, owner.GetUID())
 	if err := s.reader.Get(ctx, key, secret); err != nil {
 		if apierrors.IsNotFound(err) {
 			return nil

@@ -23,6 +23,7 @@ type Workers struct {
 // tests.
 func Setup(ctx context.Context, mgr ctrl.Manager, eb *EBSettings, workers Workers, hooks *Hooks) error {
 	recorder := mgr.GetEventRecorder("eb-operator")
+	claims := newSecretClaims()
 	clients := &EBClientReconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
@@ -31,6 +32,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, eb *EBSettings, workers Worker
 		EB:        eb,
 		Workers:   workers.Clients,
 		Hooks:     hooks,
+		claims:    claims,
 	}
 	if err := clients.SetupWithManager(mgr); err != nil {
 		return fmt.Errorf("set up EBClient controller: %w", err)
@@ -43,6 +45,7 @@ func Setup(ctx context.Context, mgr ctrl.Manager, eb *EBSettings, workers Worker
 		EB:        eb,
 		Workers:   workers.Keys,
 		Hooks:     hooks,
+		claims:    claims,
 	}
 	if err := keys.SetupWithManager(ctx, mgr); err != nil {
 		return fmt.Errorf("set up EBApiKey controller: %w", err)

@@ -47,6 +47,19 @@ func setRegistered(conds *[]metav1.Condition, generation int64, registered bool,
 	})
 }
 
+// restoreRejection sets Ready, and Registered for an EBClient, back to the
+// permanent rejection recorded in status. A pass in between, for example
+// one that waited for the owning EBClient, may have replaced them.
+func restoreRejection(conds *[]metav1.Condition, generation int64, rej *ebv1.Rejection, registered bool) {
+	if rej.Reason == "" || rej.Message == "" {
+		return
+	}
+	setReady(conds, generation, false, rej.Reason, rej.Message)
+	if registered {
+		setRegistered(conds, generation, false, rej.Reason, rej.Message)
+	}
+}
+
 func isReady(conds []metav1.Condition) bool {
 	return meta.IsStatusConditionTrue(conds, ebv1.ConditionReady)
 }

@@ -187,6 +187,12 @@ type EBApiKeyStatus struct {
 	// +listType=atomic
 	Operations []OperationStatus `json:"operations,omitempty"`
 
+	// requestHash identifies the spec.endpoint and spec.operations that the
+	// current key was issued for. When they change, the operator issues a
+	// new key, because EB cannot change an issued key.
+	// +optional
+	RequestHash string `json:"requestHash,omitempty"`
+
 	// issuedAt is when addapi returned the current key.
 	// +optional
 	IssuedAt *metav1.Time `json:"issuedAt,omitempty"`

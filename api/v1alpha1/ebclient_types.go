@@ -130,6 +130,13 @@ type Rejection struct {
 	TokenSecretVersion string `json:"tokenSecretVersion,omitempty"`
 	// time of the rejection.
 	Time metav1.Time `json:"time"`
+	// reason is the Ready condition's reason at the rejection.
+	// +optional
+	Reason string `json:"reason,omitempty"`
+	// message is the Ready condition's message at the rejection. The
+	// operator restores the condition from it while the rejection holds.
+	// +optional
+	Message string `json:"message,omitempty"`
 }
 
 // EBClientStatus is the observed state of an EBClient.
