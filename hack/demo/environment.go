@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -17,24 +18,44 @@ type demo struct {
 	namespace    string
 	readyTimeout time.Duration
 
-	sim            *ebsim.Server
+	sim *ebsim.Server
+	// caFile is the absolute path of the simulator's CA certificate.
+	caFile         string
 	controlPlane   *localenv.ControlPlane
 	kubeconfigPath string
 	k8s            client.Client
-	operator       *localenv.Process
+	// operatorCommand is the operator's binary and flags, kept so that
+	// the same command can be restarted.
+	operatorCommand []string
+	// operator is the running operator, or nil once an exit has been
+	// reported and it has not been restarted.
+	operator *localenv.Process
 }
 
 // startSimulator serves the EB simulator on a random loopback port. The
 // processing server that its addapi returns is the same address, so the
-// listops check reaches it too.
+// listops check reaches it too. Its admin endpoints are on, so a user can
+// read its call counters and inject faults while the demo runs.
 func (d *demo) startSimulator(context.Context) error {
 	sim, err := localenv.StartSimulator(tlsDir, ebsim.Options{Admin: true})
 	if err != nil {
 		return err
 	}
 	d.sim = sim
-	printLine("EB simulator serving %s (CA certificate %s)", sim.URL, sim.CAFile)
+	if d.caFile, err = filepath.Abs(sim.CAFile); err != nil {
+		return err
+	}
+	printLine("EB simulator serving %s with its admin endpoints on", sim.URL)
+	printLine("  CA certificate:  %s", d.caFile)
+	printLine("  admin endpoints: GET /admin/calls; POST /admin/fail, /admin/notready, /admin/latency, /admin/reset")
+	printLine("  for example:     %s", d.curlCallsCommand())
 	return nil
+}
+
+// curlCallsCommand returns a curl command line that reads the simulator's
+// call counters.
+func (d *demo) curlCallsCommand() string {
+	return shellJoin([]string{"curl", "--cacert", d.caFile, d.sim.URL + "/admin/calls"})
 }
 
 // startControlPlane starts kube-apiserver and etcd from bin/k8s, installs
@@ -56,7 +77,7 @@ func (d *demo) startControlPlane(context.Context) error {
 	}
 	printLine("control plane serving %s", cp.Config.Host)
 	printLine("kubeconfig written to %s; to use kubectl from another shell:", d.kubeconfigPath)
-	printLine("    export KUBECONFIG=%s", d.kubeconfigPath)
+	printLine("    export KUBECONFIG=%s", shellQuote(d.kubeconfigPath))
 	return nil
 }
 

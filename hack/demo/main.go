@@ -8,14 +8,16 @@
 //	make controlplane   # once: builds bin/k8s
 //	go run ./hack/demo  # or: make demo
 //
-// It then keeps the operator running until SIGINT or SIGTERM, so a second
-// shell can use kubectl with the kubeconfig it prints. With
-// --exit-after-check it stops after the listops check instead.
+// It then keeps running until SIGINT or SIGTERM, so a second shell can use
+// kubectl with the kubeconfig it prints. When the operator exits during that
+// time, the demo restarts it with the same command line and keeps the
+// control plane and the simulator, so crash recovery can be tried. With
+// --no-operator-restart it keeps them without the operator instead. With
+// --exit-after-check it stops after the listops check.
 package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -46,6 +48,15 @@ const (
 	checkedAPIKey = sampleKeyA
 )
 
+// Restart policy for an operator that exits after the check. An operator
+// that exits more than maxOperatorExits times within operatorExitWindow
+// stops the demo, so that a crash loop ends with an error.
+const (
+	operatorRestartDelay = 2 * time.Second
+	maxOperatorExits     = 5
+	operatorExitWindow   = time.Minute
+)
+
 func main() {
 	if err := run(); err != nil {
 		printLine("demo failed: %v", err)
@@ -59,6 +70,9 @@ func run() error {
 		"How long to wait for the EBClient and both EBApiKeys to become Ready.")
 	exitAfterCheck := flag.Bool("exit-after-check", false,
 		"Stop and exit 0 after the listops check instead of running until SIGINT or SIGTERM.")
+	noRestart := flag.Bool("no-operator-restart", false,
+		"When the operator exits after the check, keep the control plane and the EB simulator "+
+			"running without it instead of restarting it.")
 	flag.Parse()
 	if flag.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", flag.Args())
@@ -89,24 +103,68 @@ func run() error {
 		printLine("==> --exit-after-check is set: stopping")
 		return nil
 	}
-	return d.runUntilSignal(ctx)
+	return d.runUntilSignal(ctx, !*noRestart)
 }
 
-// runUntilSignal keeps the operator running, with its logs streamed, until
-// ctx ends (SIGINT or SIGTERM) or the operator exits by itself.
-func (d *demo) runUntilSignal(ctx context.Context) error {
-	printLine("==> the demo keeps running; in another shell:")
-	printLine("    export KUBECONFIG=%s", d.kubeconfigPath)
-	printLine("    kubectl get ebclients,ebapikeys -n %s", d.namespace)
-	printLine("    press Ctrl-C to stop")
-	select {
-	case <-ctx.Done():
-		printLine("==> signal received: stopping")
-		return nil
-	case <-d.operator.Done():
-		if err := exitError(d.operator.Result()); err != nil {
-			return fmt.Errorf("operator exited: %w", err)
+// runUntilSignal keeps the demo running, with the operator's logs
+// streamed, until ctx ends (SIGINT or SIGTERM). When the operator exits, it
+// restarts the operator if restart is set, and otherwise leaves it stopped.
+func (d *demo) runUntilSignal(ctx context.Context, restart bool) error {
+	d.printUsage(restart)
+	operatorDone := d.operator.Done()
+	var exits []time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			printLine("==> signal received: stopping")
+			return nil
+		case <-operatorDone:
 		}
-		return errors.New("operator exited with status 0 before the demo was stopped")
+		status := describeExit(d.operator.Result())
+		// The exit is reported here, so shutdown has no operator to stop.
+		d.operator, operatorDone = nil, nil
+		if !restart {
+			printLine("operator exited (%s); not restarting it because --no-operator-restart is set", status)
+			continue
+		}
+
+		now := time.Now()
+		exits = append(exits, now)
+		for len(exits) > 0 && now.Sub(exits[0]) > operatorExitWindow {
+			exits = exits[1:]
+		}
+		if len(exits) > maxOperatorExits {
+			return fmt.Errorf("operator exited %d times within %s, the last time with %s; "+
+				"stopping the demo (see the operator| lines above)",
+				len(exits), operatorExitWindow, status)
+		}
+		printLine("operator exited (%s); restarting it in %s", status, operatorRestartDelay)
+		select {
+		case <-ctx.Done():
+			printLine("==> signal received: stopping")
+			return nil
+		case <-time.After(operatorRestartDelay):
+		}
+		if err := d.launchOperator(); err != nil {
+			return fmt.Errorf("restart the operator: %w", err)
+		}
+		operatorDone = d.operator.Done()
 	}
+}
+
+// printUsage prints the commands that a second shell can run against the
+// running demo.
+func (d *demo) printUsage(restart bool) {
+	printLine("==> the demo keeps running; in another shell:")
+	printLine("    export KUBECONFIG=%s", shellQuote(d.kubeconfigPath))
+	printLine("    kubectl get ebclients,ebapikeys -n %s", d.namespace)
+	printLine("    %s", d.curlCallsCommand())
+	if restart {
+		printLine("    the operator is restarted when it exits; to run your own with the command line")
+		printLine("    above, pause this one with kill -STOP %d, or use --no-operator-restart", d.operator.Pid())
+	} else {
+		printLine("    the operator is not restarted when it exits, so you can stop it and run your")
+		printLine("    own with the command line above")
+	}
+	printLine("    press Ctrl-C to stop")
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"path/filepath"
 	"syscall"
 
 	"github.com/enigmabridge/eb-operator/hack/internal/localenv"
@@ -12,30 +13,44 @@ import (
 
 // startOperator builds the manager into bin/manager and runs it against the
 // control plane and the simulator, streaming its output with the prefix
-// "operator| ".
+// "operator| ". It prints the command line, so that a user can run their
+// own operator against the demo cluster.
 func (d *demo) startOperator(ctx context.Context) error {
 	printLine("go build -o %s .", managerBinary)
 	if err := localenv.BuildManager(ctx, managerBinary); err != nil {
 		return fmt.Errorf("build the manager: %w", err)
 	}
+	binary, err := filepath.Abs(managerBinary)
+	if err != nil {
+		return err
+	}
 
-	args := []string{
+	d.operatorCommand = []string{
+		binary,
 		"--kubeconfig", d.kubeconfigPath,
 		"--metrics-bind-address", "0",
 		"--health-probe-bind-address", "127.0.0.1:0",
 		"--default-registration-endpoint", d.sim.URL,
 		"--allowed-registration-host", "127.0.0.1",
-		"--registration-ca-file", d.sim.CAFile,
+		"--registration-ca-file", d.caFile,
 		"--zap-encoder", "console",
 	}
+	printLine("operator command line:")
+	printLine("    %s", shellJoin(d.operatorCommand))
+	return d.launchOperator()
+}
+
+// launchOperator starts d.operatorCommand and makes it d.operator.
+func (d *demo) launchOperator() error {
 	// The operator runs in its own process group, so the demo alone decides
 	// when it stops, before the control plane.
-	op, err := localenv.StartStreamedProcess("operator", exec.Command(managerBinary, args...), "operator| ")
+	cmd := exec.Command(d.operatorCommand[0], d.operatorCommand[1:]...)
+	op, err := localenv.StartStreamedProcess("operator", cmd, "operator| ")
 	if err != nil {
 		return err
 	}
-	printLine("operator started (pid %d) with default registration endpoint %s", op.Pid(), d.sim.URL)
 	d.operator = op
+	printLine("operator started (pid %d)", op.Pid())
 	return nil
 }
 
@@ -69,4 +84,13 @@ func exitError(err error) error {
 		return nil
 	}
 	return fmt.Errorf("%w (see the operator| lines above)", err)
+}
+
+// describeExit returns the exit status in an error from cmd.Wait, such as
+// "exit status 1" or "signal: killed".
+func describeExit(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
 }

@@ -117,6 +117,9 @@ func (p *Process) Stop() error {
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
 		return fmt.Errorf("send SIGTERM: %w", err)
 	}
+	// A process paused with SIGSTOP handles SIGTERM only once it is
+	// continued, so SIGCONT spares it the grace period and the kill.
+	_ = p.cmd.Process.Signal(syscall.SIGCONT)
 	select {
 	case <-p.done:
 		return nil
