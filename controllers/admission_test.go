@@ -67,7 +67,9 @@ func TestAdmissionRejectsInvalidCreate(t *testing.T) {
 	}{
 		{"unknown environment", func(c *ebv1.EBClient) { c.Spec.Registration.Environment = "staging" }, "spec.registration.environment"},
 		{"empty clientType", func(c *ebv1.EBClient) { c.Spec.ClientType = "" }, "spec.clientType"},
-		{"http endpoint", func(c *ebv1.EBClient) { c.Spec.Registration.Endpoints = []string{"http://127.0.0.1:8445"} }, "spec.registration.endpoints[0]"},
+		{"http endpoint", func(c *ebv1.EBClient) {
+			c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{"http://127.0.0.1:8445"}
+		}, "spec.registration.endpoints[0]"},
 		{"secret name with underscore", func(c *ebv1.EBClient) { c.Spec.Secret.Name = "Bad_Name" }, "spec.secret.name"},
 		{"type method without tokenSecretRef", func(c *ebv1.EBClient) { c.Spec.Authentication.TokenSecretRef = nil }, "spec.authentication"},
 		{"unknown method", func(c *ebv1.EBClient) { c.Spec.Authentication.Method = "hotp" }, "spec.authentication.method"},

@@ -56,7 +56,7 @@ func TestAllowlistRejectsOtherHost(t *testing.T) {
 	listener := newCountingListener(t)
 	c := newClient(ns, "ssrf", "token")
 	// localhost resolves to this listener, but only 127.0.0.1 is allowed.
-	c.Spec.Registration.Endpoints = []string{"https://localhost:" + listener.port()}
+	c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{ebv1.RegistrationEndpoint("https://localhost:" + listener.port())}
 	create(t, c)
 	waitReason(t, c, metav1.ConditionFalse, ebv1.ReasonRegistrationHostNotAllowed, 30*time.Second)
 
@@ -99,7 +99,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 	})
 	createTokenSecret(t, ns, "token", demoToken)
 	c := newClient(ns, "redirected", "token")
-	c.Spec.Registration.Endpoints = []string{redirector.URL}
+	c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{ebv1.RegistrationEndpoint(redirector.URL)}
 	create(t, c)
 	// A 307 is neither a 5xx nor an EB code, so it is a permanent failure.
 	waitReason(t, c, metav1.ConditionFalse, ebv1.ReasonRegistrationRejected, 30*time.Second)

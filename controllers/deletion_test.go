@@ -62,7 +62,7 @@ func TestClientUnregisteredDeleted(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				c.Spec.Registration.Endpoints = []string{"https://localhost:" + u.Port()}
+				c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{ebv1.RegistrationEndpoint("https://localhost:" + u.Port())}
 			}
 			create(t, c)
 			waitReason(t, c, metav1.ConditionFalse, tc.reason, 30*time.Second)

@@ -255,7 +255,7 @@ func TestClientFailsOverToNextServer(t *testing.T) {
 	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
 	createTokenSecret(t, ns, "token", demoToken)
 	c := newClient(ns, "failover", "token")
-	c.Spec.Registration.Endpoints = []string{closedPortURL(t), sim.URL}
+	c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{ebv1.RegistrationEndpoint(closedPortURL(t)), ebv1.RegistrationEndpoint(sim.URL)}
 	create(t, c)
 	waitReady(t, c)
 

@@ -81,7 +81,7 @@ func TestSlowServerTimesOut(t *testing.T) {
 			})
 			createTokenSecret(t, ns, "token", demoToken)
 			c := newClient(ns, "slow", "token")
-			c.Spec.Registration.Endpoints = []string{slow.URL}
+			c.Spec.Registration.Endpoints = []ebv1.RegistrationEndpoint{ebv1.RegistrationEndpoint(slow.URL)}
 			start := time.Now()
 			create(t, c)
 			waitReason(t, c, metav1.ConditionFalse, ebv1.ReasonRegistrationServerUnavailable, 10*time.Second)

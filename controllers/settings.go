@@ -30,9 +30,12 @@ type EBSettings struct {
 // makes no connection; a host off the allowlist or a bad CA bundle returns
 // an *ebapi.ConfigError.
 func (s *EBSettings) clientFor(reg ebv1.RegistrationSpec) (*ebapi.Client, error) {
-	endpoints := reg.Endpoints
-	if len(endpoints) == 0 {
-		endpoints = s.DefaultEndpoints
+	endpoints := s.DefaultEndpoints
+	if len(reg.Endpoints) > 0 {
+		endpoints = make([]string, len(reg.Endpoints))
+		for i, e := range reg.Endpoints {
+			endpoints[i] = string(e)
+		}
 	}
 	ca := s.CABundle
 	if reg.CABundle != "" {

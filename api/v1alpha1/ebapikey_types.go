@@ -19,15 +19,13 @@ type Location struct {
 	// latitude in decimal degrees, from -90 to 90.
 	// +required
 	// +kubebuilder:validation:MaxLength=24
-	// +kubebuilder:validation:Pattern=`^-?[0-9]{1,3}(\.[0-9]{1,15})?$`
-	// +kubebuilder:validation:XValidation:rule="double(self) >= -90.0 && double(self) <= 90.0",message="latitude must be a decimal number from -90 to 90"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^-?[0-9]{1,3}([.][0-9]{1,15})?$') && double(self) >= -90.0 && double(self) <= 90.0",message="latitude must be a decimal number from -90 to 90, such as \"51.5074\""
 	Latitude string `json:"latitude"`
 
 	// longitude in decimal degrees, from -180 to 180.
 	// +required
 	// +kubebuilder:validation:MaxLength=24
-	// +kubebuilder:validation:Pattern=`^-?[0-9]{1,3}(\.[0-9]{1,15})?$`
-	// +kubebuilder:validation:XValidation:rule="double(self) >= -180.0 && double(self) <= 180.0",message="longitude must be a decimal number from -180 to 180"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^-?[0-9]{1,3}([.][0-9]{1,15})?$') && double(self) >= -180.0 && double(self) <= 180.0",message="longitude must be a decimal number from -180 to 180, such as \"-0.1278\""
 	Longitude string `json:"longitude"`
 }
 
@@ -49,12 +47,13 @@ type EndpointSpec struct {
 	// email of the host's operator.
 	// +optional
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@ ]+@[^@ ]+$')",message="email must be an e-mail address such as ops@example.com"
 	Email string `json:"email,omitempty"`
 
 	// country is an ISO 3166-1 alpha-2 code in upper case, e.g. GB.
 	// +optional
-	// +kubebuilder:validation:Pattern=`^[A-Z]{2}$`
+	// +kubebuilder:validation:MaxLength=2
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[A-Z]{2}$')",message="country must be an ISO 3166-1 alpha-2 code in upper case, such as GB"
 	Country string `json:"country,omitempty"`
 
 	// network is a network name or address range.
@@ -111,7 +110,7 @@ type EBApiKeySpec struct {
 	// refreshInterval is how often showapi refreshes the servers and
 	// operations, as a Go duration such as "30m". Default 1h, minimum 1m.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="duration(self) >= duration('1m')",message="refreshInterval must be at least 1m"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1m')",message="refreshInterval must be a duration of at least 1m, such as 30m or 1h"
 	RefreshInterval *metav1.Duration `json:"refreshInterval,omitempty"`
 
 	// secret names the API-key Secret and the metadata added to it.

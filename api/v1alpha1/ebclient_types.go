@@ -8,6 +8,11 @@ import (
 // +kubebuilder:validation:Enum=dev;test;prod
 type Environment string
 
+// RegistrationEndpoint is the base URL of an EB registration server.
+// +kubebuilder:validation:MaxLength=512
+// +kubebuilder:validation:XValidation:rule="self.matches('^https://[^/?#@ ]+/?$')",message="a registration endpoint must be an https URL with a host and an optional port, such as https://hut3.enigmabridge.com:8445"
+type RegistrationEndpoint string
+
 // AuthMethod is an EB authentication method that the operator can use for
 // create.
 // +kubebuilder:validation:Enum=type;name;token;password;challenge
@@ -23,9 +28,7 @@ type RegistrationSpec struct {
 	// the operator's allowlist.
 	// +optional
 	// +kubebuilder:validation:MaxItems=8
-	// +kubebuilder:validation:items:MaxLength=512
-	// +kubebuilder:validation:items:Pattern=`^https://[^/?#@\s]+/?$`
-	Endpoints []string `json:"endpoints,omitempty"`
+	Endpoints []RegistrationEndpoint `json:"endpoints,omitempty"`
 
 	// environment is the EB environment: dev, test or prod.
 	// +required
@@ -45,13 +48,13 @@ type ContactSpec struct {
 	// email for methods whose initdata includes email.
 	// +optional
 	// +kubebuilder:validation:MaxLength=254
-	// +kubebuilder:validation:Pattern=`^[^@\s]+@[^@\s]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[^@ ]+@[^@ ]+$')",message="email must be an e-mail address such as ops@example.com"
 	Email string `json:"email,omitempty"`
 
 	// mobile is a phone number with country code, digits and spaces only.
 	// +optional
 	// +kubebuilder:validation:MaxLength=32
-	// +kubebuilder:validation:Pattern=`^\+?[0-9 ]+$`
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[+]?[0-9 ]+$')",message="mobile must be digits and spaces with an optional leading +, such as +44 20 7946 0000"
 	Mobile string `json:"mobile,omitempty"`
 }
 

@@ -385,7 +385,7 @@ func (in *RegistrationSpec) DeepCopyInto(out *RegistrationSpec) {
 	*out = *in
 	if in.Endpoints != nil {
 		in, out := &in.Endpoints, &out.Endpoints
-		*out = make([]string, len(*in))
+		*out = make([]RegistrationEndpoint, len(*in))
 		copy(*out, *in)
 	}
 }
