@@ -9,6 +9,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
@@ -151,7 +152,11 @@ func (r *EBApiKeyReconciler) clientCredentials(ctx context.Context, obj *ebv1.EB
 		return clientCredentials{}, fmt.Sprintf("EBClient %q is being deleted", ref), nil
 	}
 	if !isReady(owner.Status.Conditions) {
-		return clientCredentials{owner: owner}, fmt.Sprintf("waiting for EBClient %q to become Ready", ref), nil
+		msg := fmt.Sprintf("waiting for EBClient %q to become Ready", ref)
+		if c := meta.FindStatusCondition(owner.Status.Conditions, ebv1.ConditionReady); c != nil {
+			msg += fmt.Sprintf("; it is %s: %s", c.Reason, c.Message)
+		}
+		return clientCredentials{owner: owner}, msg, nil
 	}
 	secret := &corev1.Secret{}
 	err = r.Client.Get(ctx, types.NamespacedName{Namespace: obj.Namespace, Name: clientSecretName(owner)}, secret)
