@@ -33,6 +33,18 @@ func TestAdmissionMessagesReadable(t *testing.T) {
 			"clientRef": map[string]any{"name": "c"},
 			"endpoint":  map[string]any{"country": "gb"},
 		}, "country must be an ISO 3166-1 alpha-2 code"},
+		{"reserved Secret label", "EBApiKey", map[string]any{
+			"clientRef": map[string]any{"name": "c"},
+			"secret":    map[string]any{"labels": map[string]any{"app.kubernetes.io/managed-by": "me"}},
+		}, "must not set app.kubernetes.io/managed-by"},
+		{"reserved Secret annotation", "EBApiKey", map[string]any{
+			"clientRef": map[string]any{"name": "c"},
+			"secret":    map[string]any{"annotations": map[string]any{"eb.enigmabridge.com/x": "z"}},
+		}, "must not use keys under eb.enigmabridge.com/"},
+		{"huge refreshInterval", "EBApiKey", map[string]any{
+			"clientRef":       map[string]any{"name": "c"},
+			"refreshInterval": "100000000h",
+		}, "refreshInterval must be a duration"},
 		{"http endpoint", "EBClient", map[string]any{
 			"clientType":     "demo",
 			"registration":   map[string]any{"environment": "test", "endpoints": []any{"http://127.0.0.1:8445"}},

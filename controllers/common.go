@@ -63,7 +63,9 @@ const conflictRetryDelay = 500 * time.Millisecond
 // recordReadyChange emits a Warning Event when Ready changed to False with a
 // new reason or message. A pass that leaves the condition as it was emits
 // nothing, so a waiting object does not flood the Event stream.
-func recordReadyChange(rec events.EventRecorder, obj runtime.Object, before, after []metav1.Condition) {
+// The same change is logged, so a rejection shows in the operator's log too.
+func recordReadyChange(ctx context.Context, rec events.EventRecorder, obj runtime.Object,
+	before, after []metav1.Condition) {
 	now := meta.FindStatusCondition(after, ebv1.ConditionReady)
 	if now == nil || now.Status == metav1.ConditionTrue {
 		return
@@ -77,6 +79,7 @@ func recordReadyChange(rec events.EventRecorder, obj runtime.Object, before, aft
 		return
 	}
 	rec.Eventf(obj, nil, corev1.EventTypeWarning, now.Reason, "Reconcile", "%s", now.Message)
+	log.FromContext(ctx).Info("Not Ready", "reason", now.Reason, "message", now.Message)
 }
 
 // specOrMetadataChanged passes an object's update events that change its

@@ -59,7 +59,7 @@ type EBApiKeyReconciler struct {
 	// with a known outcome. An object with the finalizer, no key and no
 	// entry here may have lost an issued key to a stop of the operator.
 	settled sync.Map
-	// rejected maps an object's UID to the generation that EB rejected
+	// rejected maps an object's UID to the rejectedInput that EB rejected
 	// permanently.
 	rejected sync.Map
 }
@@ -92,7 +92,7 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	orig := obj.DeepCopy()
 	result, err := r.reconcile(ctx, obj)
 	r.ready.set(obj.UID, isReady(obj.Status.Conditions))
-	recordReadyChange(r.Recorder, obj, orig.Status.Conditions, obj.Status.Conditions)
+	recordReadyChange(ctx, r.Recorder, obj, orig.Status.Conditions, obj.Status.Conditions)
 	base := obj.DeepCopy()
 	base.Status = orig.Status
 	if perr := patchStatus(ctx, r.Client, obj, base, obj.Status, orig.Status); perr != nil {

@@ -17,7 +17,8 @@ import (
 // failure returns the error, so the object is retried with jittered
 // exponential backoff; a permanent one is not retried until the generation
 // changes.
-func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err error) (ctrl.Result, error) {
+func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err error,
+	creds clientCredentials) (ctrl.Result, error) {
 	if errors.Is(err, context.Canceled) {
 		return ctrl.Result{}, err
 	}
@@ -30,21 +31,46 @@ func (r *EBApiKeyReconciler) rejectEB(obj *ebv1.EBApiKey, function string, err e
 	}
 	if ebapi.IsTransient(err) {
 		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonRegistrationServerUnavailable,
-			fmt.Sprintf("registration servers unavailable, retrying with backoff: %v", err))
+			fmt.Sprintf("%s failed with a transient error, retrying with backoff: %v", function, err))
 		return ctrl.Result{}, fmt.Errorf("EBApiKey %s/%s: %w", obj.Namespace, obj.Name, err)
 	}
 	code, _ := ebapi.StatusCode(err)
 	msg := fmt.Sprintf("%v; %s", err, issueAdvice(obj, code))
 	setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonIssueRejected, msg)
-	r.rejected.Store(obj.UID, obj.Generation)
+	fingerprint := ""
+	if rejectsCredentials(code) {
+		fingerprint = credentialsFingerprint(creds.username, creds.password)
+	}
+	r.rejected.Store(obj.UID, rejectedInput{obj.Generation, fingerprint})
 	obj.Status.LastRejection = &ebv1.Rejection{
-		Code:       int32(code),
-		Generation: obj.Generation,
-		Time:       metav1.NewTime(time.Now().UTC().Truncate(time.Second)),
-		Reason:     ebv1.ReasonIssueRejected,
-		Message:    msg,
+		Code:              int32(code),
+		Generation:        obj.Generation,
+		ClientCredentials: fingerprint,
+		Time:              metav1.NewTime(time.Now().UTC().Truncate(time.Second)),
+		Reason:            ebv1.ReasonIssueRejected,
+		Message:           msg,
 	}
 	return ctrl.Result{}, nil
+}
+
+// EB status codes that reject the client's credentials rather than the key
+// request.
+const (
+	codeIncorrectPassword    = 0xA065
+	codeTooManyPasswordTries = 0xA063
+	codeTooManyAccountTries  = 0xA0B1
+)
+
+func rejectsCredentials(code int) bool {
+	return code == codeIncorrectPassword || code == codeTooManyPasswordTries || code == codeTooManyAccountTries
+}
+
+// rejectedInput is what a permanent addapi rejection was given: the
+// object's generation and, for a rejection of the credentials, their
+// fingerprint. A change of either leads to a retry.
+type rejectedInput struct {
+	generation  int64
+	credentials string
 }
 
 // codeCapacityReached is the EB status "object capacity reached", which
@@ -62,6 +88,9 @@ func issueAdvice(obj *ebv1.EBApiKey, code int) string {
 			"fix spec.operations and the operator tries again"
 	case 0x8034, 0x8068:
 		return "EB no longer accepts the key; delete and recreate the EBApiKey to get a new one"
+	case codeIncorrectPassword, codeTooManyPasswordTries, codeTooManyAccountTries:
+		return fmt.Sprintf("EB does not accept the credentials in the Secret of EBClient %q; delete "+
+			"that Secret and the operator registers the client again, then retries", obj.Spec.ClientRef.Name)
 	}
 	return "fix spec.endpoint or spec.operations; the operator tries again when the spec changes"
 }

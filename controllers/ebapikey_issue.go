@@ -31,7 +31,9 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 	}
 	obj.Status.APIKeyHash = hashPrefix(key)
 	obj.Status.ClientUsername = creds.username
-	if obj.Status.RequestHash == "" {
+	if h := issuedRequestHash(obj, secret, key); h != "" {
+		obj.Status.RequestHash = h
+	} else {
 		obj.Status.RequestHash = requestHash(obj.Spec)
 	}
 
@@ -57,7 +59,7 @@ func (r *EBApiKeyReconciler) keepIssued(ctx context.Context, obj *ebv1.EBApiKey,
 			// stays True and the refresh is retried with backoff.
 			return ctrl.Result{}, fmt.Errorf("refresh EBApiKey %s/%s: %w", obj.Namespace, obj.Name, err)
 		}
-		return r.rejectEB(obj, "showapi", err)
+		return r.rejectEB(obj, "showapi", err, creds)
 	}
 	if changed {
 		current, err := r.secrets.get(ctx, obj, kindEBApiKey, obj.Status.SecretName)
@@ -126,15 +128,22 @@ func (r *EBApiKeyReconciler) refresh(ctx context.Context, obj *ebv1.EBApiKey, cr
 // counted in status.possiblyUnusedKeys and reported by an Event.
 func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, creds clientCredentials,
 	secret *corev1.Secret, reason issueReason) (ctrl.Result, error) {
-	if rej := obj.Status.LastRejection; rej != nil && rej.Generation == obj.Generation {
+	// A permanent rejection is not retried until the spec changes, or, for
+	// a rejection of the client's credentials, until they change.
+	fingerprint := credentialsFingerprint(creds.username, creds.password)
+	if rej := obj.Status.LastRejection; rej != nil && rej.Generation == obj.Generation &&
+		(rej.ClientCredentials == "" || rej.ClientCredentials == fingerprint) {
 		restoreRejection(&obj.Status.Conditions, obj.Generation, rej, false)
 		return ctrl.Result{}, nil
 	}
 	// The cache may not hold the status write of a rejection yet when
-	// another event triggers a pass, so the rejected generation is also
-	// kept in memory.
-	if gen, ok := r.rejected.Load(obj.UID); ok && gen.(int64) == obj.Generation {
-		return ctrl.Result{}, nil
+	// another event triggers a pass, so the rejection is also kept in
+	// memory.
+	if held, ok := r.rejected.Load(obj.UID); ok {
+		in := held.(rejectedInput)
+		if in.generation == obj.Generation && (in.credentials == "" || in.credentials == fingerprint) {
+			return ctrl.Result{}, nil
+		}
 	}
 	eb, err := r.EB.clientFor(creds.owner.Spec.Registration)
 	if err != nil {
@@ -166,7 +175,12 @@ func (r *EBApiKeyReconciler) issue(ctx context.Context, obj *ebv1.EBApiKey, cred
 		if code, _ := ebapi.StatusCode(err); code == codeCapacityReached && reason.keepOnQuota {
 			return r.keepPrevious(ctx, obj, creds, secret, reason, err)
 		}
-		return r.rejectEB(obj, "addapi", err)
+		if reason.previous == "" && !ebapi.IsTransient(err) {
+			// No Secret holds the key that status names any more, so
+			// status stops naming it.
+			obj.Status.APIKeyHash = ""
+		}
+		return r.rejectEB(obj, "addapi", err, creds)
 	}
 	r.settled.Store(obj.UID, true)
 	if err := r.Hooks.afterEBCall("addapi"); err != nil {
@@ -215,8 +229,10 @@ func (r *EBApiKeyReconciler) keepPrevious(ctx context.Context, obj *ebv1.EBApiKe
 		})
 	}
 	if err != nil {
-		return r.rejectEB(obj, "addapi", addErr)
+		return r.rejectEB(obj, "addapi", addErr, creds)
 	}
+	log.FromContext(ctx).Info("Kept the previous API key", "apiKeyHash", hashPrefix(reason.previous),
+		"reason", reason.why)
 	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "APIKeyKept", "Issue",
 		"%s, but EB issued no new key (%v); kept the previous key (hash %s), which EB still accepts",
 		reason.why, addErr, hashPrefix(reason.previous))
@@ -234,8 +250,9 @@ func (r *EBApiKeyReconciler) notePossiblyUnusedKey(obj *ebv1.EBApiKey, secret *c
 	}
 	obj.Status.PossiblyUnusedKeys++
 	r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, "PossiblyUnusedKey", "Issue",
-		"the operator stopped after an earlier addapi and before writing Secret %q; EB may hold one "+
-			"unused key for this client that no call can list or revoke", obj.Status.SecretName)
+		"an earlier addapi got no answer before Secret %q was written (the operator stopped or the "+
+			"call timed out); EB may hold one unused key for this client that no call can list or revoke",
+		obj.Status.SecretName)
 }
 
 // outcomeUnknown reports whether EB may have acted on a request that failed:

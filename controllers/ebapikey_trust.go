@@ -1,6 +1,7 @@
 package controllers
 
 import (
+	"encoding/json"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,19 +28,33 @@ func (r *EBApiKeyReconciler) currentKey(obj *ebv1.EBApiKey, secret *corev1.Secre
 		fp := secret.Annotations[annotationClientCredentials]
 		if fp != "" && fp != credentialsFingerprint(creds.username, creds.password) {
 			return key, issueReason{
-				why:         fmt.Sprintf("EBClient %q registered again with new credentials", creds.owner.Name),
+				why: fmt.Sprintf("EBClient %q has new credentials (it registered again or was recreated)",
+					creds.owner.Name),
 				previous:    key,
 				keepOnQuota: true,
 			}
 		}
 	}
-	if h := obj.Status.RequestHash; h != "" && h != requestHash(obj.Spec) {
+	if h := issuedRequestHash(obj, secret, key); h != "" && h != requestHash(obj.Spec) {
 		return key, issueReason{
 			why:      "spec.endpoint or spec.operations changed, and EB cannot change an issued key",
 			previous: key,
 		}
 	}
 	return key, issueReason{}
+}
+
+// issuedRequestHash returns the request hash that key was issued for. The
+// Secret's annotation, written together with the key, comes first: the
+// cached status may still describe the key that this one replaced.
+func issuedRequestHash(obj *ebv1.EBApiKey, secret *corev1.Secret, key string) string {
+	if secret != nil && string(secret.Data[keyAPIKey]) == key {
+		var info keyInfo
+		if json.Unmarshal([]byte(secret.Annotations[annotationKeyInfo]), &info) == nil && info.RequestHash != "" {
+			return info.RequestHash
+		}
+	}
+	return obj.Status.RequestHash
 }
 
 // issueReason says why a new key is needed and which key it replaces. An

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -70,7 +69,7 @@ func (r *EBClientReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	orig := obj.DeepCopy()
 	result, err := r.reconcile(ctx, obj)
 	r.ready.set(obj.UID, isReady(obj.Status.Conditions))
-	r.recordFailure(obj, orig.Status.Conditions)
+	recordReadyChange(ctx, r.Recorder, obj, orig.Status.Conditions, obj.Status.Conditions)
 	if perr := r.patchStatus(ctx, obj, orig); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
@@ -117,12 +116,6 @@ func (r *EBClientReconciler) patchStatus(ctx context.Context, obj, orig *ebv1.EB
 	base := obj.DeepCopy()
 	base.Status = orig.Status
 	return patchStatus(ctx, r.Client, obj, base, obj.Status, orig.Status)
-}
-
-// recordFailure emits a Warning Event when the Ready condition turned to a
-// new failure, so that repeated passes in one state emit nothing.
-func (r *EBClientReconciler) recordFailure(obj *ebv1.EBClient, before []metav1.Condition) {
-	recordReadyChange(r.Recorder, obj, before, obj.Status.Conditions)
 }
 
 // SetupWithManager registers the controller. It watches EBClients and the

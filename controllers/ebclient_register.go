@@ -190,7 +190,7 @@ func (r *EBClientReconciler) register(ctx context.Context, obj *ebv1.EBClient, s
 		obj.Status.Registrations++
 		r.Recorder.Eventf(obj, nil, corev1.EventTypeWarning, ebv1.ReasonCredentialsLost, "Register",
 			"credentials Secret %q was missing or edited; registered again as the same client %q "+
-				"(user %s) with a new password; dependent EBApiKeys get new keys",
+				"(user %s) with a new password; dependent EBApiKeys are re-issued where the key quota allows",
 			desired.name, info.ClientName, resp.Username)
 	}
 	return ctrl.Result{}, nil

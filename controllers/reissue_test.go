@@ -3,6 +3,7 @@ package controllers_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,6 +40,9 @@ func TestKeyReissuedOnSpecChange(t *testing.T) {
 		}
 		return nil
 	})
+	// A pass that read the key's status from a cache that had not caught up
+	// once issued a second key; give such a pass time to happen.
+	time.Sleep(2 * time.Second)
 	if k.Status.Operations[0].Name != "RANDOM" {
 		t.Errorf("status.operations = %+v, want RANDOM", k.Status.Operations)
 	}
@@ -172,5 +176,72 @@ func TestKeyRejectionSurvivesClientWait(t *testing.T) {
 	}
 	if n := sim.Sim.CallCount("addapi"); n != 1 {
 		t.Errorf("addapi calls = %d, want 1", n)
+	}
+}
+
+func TestKeyRetriesAfterClientCredentialsFixed(t *testing.T) {
+	t.Parallel()
+	ns, sim, op, c, k := readyClientAndKey(t)
+
+	// An edited password is trusted as found after a restart, so the key
+	// is re-issued with it and EB rejects the password.
+	op.Stop()
+	updateSecretData(t, ns, "alpha-eb-client", map[string]string{"password": "edited-password"})
+	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+	waitReason(t, k, metav1.ConditionFalse, ebv1.ReasonIssueRejected, 20*time.Second)
+	msg := readyCondition(k).Message
+	if !strings.Contains(msg, "0xA065") || !strings.Contains(msg, `delete that Secret`) {
+		t.Errorf("Ready message %q does not name the code and the fix", msg)
+	}
+	if k.Status.APIKeyHash == "" {
+		t.Error("status.apiKeyHash was cleared although the Secret still holds the previous key")
+	}
+
+	// New credentials lift the rejection without a spec change.
+	if err := k8s.Delete(context.Background(), getSecret(t, ns, "alpha-eb-client")); err != nil {
+		t.Fatalf("delete client Secret: %v", err)
+	}
+	waitReason(t, k, metav1.ConditionTrue, ebv1.ReasonIssued, 20*time.Second)
+	if n := callsFor(sim, "create", defaultClientName(c)); n != 2 {
+		t.Errorf("create calls = %d, want 2", n)
+	}
+	if n := callsFor(sim, "addapi", defaultClientName(c)); n != 3 {
+		t.Errorf("addapi calls = %d, want 3 (issue, rejected re-issue, re-issue)", n)
+	}
+	if !strings.Contains(logs.String(), "0xA065") {
+		t.Error("the operator's log does not show the rejection")
+	}
+}
+
+func TestKeyLostAtQuotaClearsHash(t *testing.T) {
+	t.Parallel()
+	ns, sim := newNamespace(t), newSim(t)
+	op := startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+	createTokenSecret(t, ns, "token", demoToken)
+	create(t, newClient(ns, "alpha", "token"))
+	var keys []*ebv1.EBApiKey
+	for i := range 5 {
+		k := newKey(ns, fmt.Sprintf("key-%d", i), "alpha")
+		create(t, k)
+		keys = append(keys, k)
+	}
+	for _, k := range keys {
+		waitReady(t, k)
+	}
+
+	// With the operator stopped, the key is in no Secret and not in memory,
+	// and the quota leaves no room for a new one.
+	op.Stop()
+	if err := k8s.Delete(context.Background(), getSecret(t, ns, "key-0-eb-apikey")); err != nil {
+		t.Fatalf("delete Secret: %v", err)
+	}
+	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+	k := keys[0]
+	waitReason(t, k, metav1.ConditionFalse, ebv1.ReasonIssueRejected, 20*time.Second)
+	if k.Status.APIKeyHash != "" {
+		t.Errorf("status.apiKeyHash = %q names a key that no Secret holds", k.Status.APIKeyHash)
+	}
+	if n := sim.Sim.CallCount("addapi"); n != 6 {
+		t.Errorf("addapi calls = %d, want 6", n)
 	}
 }

@@ -28,7 +28,7 @@ type secretConflictError struct {
 }
 
 func (e *secretConflictError) Error() string {
-	fix := fmt.Sprintf("create this %s again with another spec.secret.name", e.kind)
+	fix := fmt.Sprintf("delete this %s and create it again with another spec.secret.name", e.kind)
 	if e.foreign {
 		fix = "delete or rename that Secret if it is not needed, or " + fix
 	}

@@ -27,12 +27,14 @@ type SecretTemplate struct {
 	// always set to eb-operator and cannot be overridden.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
+	// +kubebuilder:validation:XValidation:rule="!('app.kubernetes.io/managed-by' in self)",message="secret.labels must not set app.kubernetes.io/managed-by; the operator sets it"
 	Labels map[string]string `json:"labels,omitempty"`
 
 	// annotations added to the Secret. Keys under eb.enigmabridge.com/ are
 	// reserved for the operator.
 	// +optional
 	// +kubebuilder:validation:MaxProperties=32
+	// +kubebuilder:validation:XValidation:rule="self.all(k, !k.startsWith('eb.enigmabridge.com/'))",message="secret.annotations must not use keys under eb.enigmabridge.com/; the operator reserves them"
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 

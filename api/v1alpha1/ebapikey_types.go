@@ -110,7 +110,7 @@ type EBApiKeySpec struct {
 	// refreshInterval is how often showapi refreshes the servers and
 	// operations, as a Go duration such as "30m". Default 1h, minimum 1m.
 	// +optional
-	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]+([.][0-9]+)?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1m')",message="refreshInterval must be a duration of at least 1m, such as 30m or 1h"
+	// +kubebuilder:validation:XValidation:rule="self.matches('^([0-9]{1,6}([.][0-9]{1,6})?(ns|us|ms|s|m|h))+$') && duration(self) >= duration('1m')",message="refreshInterval must be a duration of at least 1m, such as 30m or 1h"
 	RefreshInterval *metav1.Duration `json:"refreshInterval,omitempty"`
 
 	// secret names the API-key Secret and the metadata added to it.

@@ -131,6 +131,11 @@ type Rejection struct {
 	// time of the rejection.
 	// +optional
 	TokenSecretVersion string `json:"tokenSecretVersion,omitempty"`
+	// clientCredentials identifies, by a hash prefix, the EBClient
+	// credentials that EB rejected for an EBApiKey. New credentials lead to
+	// a retry. It is empty when EB rejected the key request itself.
+	// +optional
+	ClientCredentials string `json:"clientCredentials,omitempty"`
 	// time of the rejection.
 	Time metav1.Time `json:"time"`
 	// reason is the Ready condition's reason at the rejection.
