@@ -45,9 +45,11 @@ func (d *demo) startSimulator(context.Context) error {
 	if d.caFile, err = filepath.Abs(sim.CAFile); err != nil {
 		return err
 	}
-	printLine("EB simulator serving %s with its admin endpoints on", sim.URL)
+	printLine("EB simulator serving %s, with fault injection enabled", sim.URL)
 	printLine("  CA certificate:  %s", d.caFile)
 	printLine("  admin endpoints: GET /admin/calls; POST /admin/fail, /admin/notready, /admin/latency, /admin/reset")
+	printLine(`  request bodies:  {"function":"addapi","count":3,"httpStatus":503} or {"function":"create","code":61465};`)
+	printLine(`                   {"notReady":true}; {"latency":"5s"}`)
 	printLine("  for example:     %s", d.curlCallsCommand())
 	return nil
 }

@@ -161,7 +161,8 @@ func (d *demo) printUsage(restart bool) {
 	printLine("    %s", d.curlCallsCommand())
 	if restart {
 		printLine("    the operator is restarted when it exits; to run your own with the command line")
-		printLine("    above, pause this one with kill -STOP %d, or use --no-operator-restart", d.operator.Pid())
+		printLine("    above, pause this one with kill -STOP $(pgrep -f %s), or use --no-operator-restart",
+			shellQuote(d.kubeconfigPath))
 	} else {
 		printLine("    the operator is not restarted when it exits, so you can stop it and run your")
 		printLine("    own with the command line above")
