@@ -32,6 +32,9 @@ const (
 	// defaultRefreshInterval applies when spec.refreshInterval is empty. It
 	// is applied at use and never written into the object.
 	defaultRefreshInterval = time.Hour
+	// newKeyGrace is how long a new EBApiKey waits for its EBClient to
+	// appear before it reports the client as not found.
+	newKeyGrace = 5 * time.Second
 )
 
 // EBApiKeyReconciler issues EB API keys and keeps them, with the processing
@@ -53,6 +56,7 @@ type EBApiKeyReconciler struct {
 
 	secrets *secrets
 	claims  *secretClaims
+	writes  *ownWrites
 	vault   *vault
 	ready   *readyTracker
 	// settled holds the objects whose last addapi in this process ended
@@ -88,6 +92,9 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	if !obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(ctx, obj)
 	}
+	if r.writes.behind(obj) {
+		return ctrl.Result{RequeueAfter: cacheCatchUpDelay}, nil
+	}
 
 	orig := obj.DeepCopy()
 	result, err := r.reconcile(ctx, obj)
@@ -95,7 +102,7 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	recordReadyChange(ctx, r.Recorder, obj, orig.Status.Conditions, obj.Status.Conditions)
 	base := obj.DeepCopy()
 	base.Status = orig.Status
-	if perr := patchStatus(ctx, r.Client, obj, base, obj.Status, orig.Status); perr != nil {
+	if perr := patchStatus(ctx, r.Client, r.writes, obj, base, obj.Status, orig.Status); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return retryOnConflict(ctx, result, err)
@@ -113,6 +120,14 @@ func (r *EBApiKeyReconciler) reconcile(ctx context.Context, obj *ebv1.EBApiKey) 
 			// empty until then saves one write per key created together
 			// with its client.
 			return ctrl.Result{}, nil
+		}
+		if age := time.Since(obj.CreationTimestamp.Time); len(obj.Status.Conditions) == 0 &&
+			creds.owner == nil && age < newKeyGrace {
+			// Objects applied together reach the API server in any order,
+			// so a new key may arrive just before its EBClient, whose
+			// creation triggers this key again. It reports the missing
+			// client only once newKeyGrace has passed.
+			return ctrl.Result{RequeueAfter: newKeyGrace - age}, nil
 		}
 		setReady(&obj.Status.Conditions, obj.Generation, false, ebv1.ReasonWaitingForClient, waiting)
 		return ctrl.Result{}, nil
@@ -178,6 +193,7 @@ func (r *EBApiKeyReconciler) clientCredentials(ctx context.Context, obj *ebv1.EB
 func (r *EBApiKeyReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBApiKey) error {
 	r.ready.set(obj.UID, false)
 	r.vault.forget(obj.UID)
+	r.writes.forget(obj.UID)
 	r.settled.Delete(obj.UID)
 	r.rejected.Delete(obj.UID)
 	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
@@ -199,6 +215,7 @@ func (r *EBApiKeyReconciler) SetupWithManager(ctx context.Context, mgr ctrl.Mana
 	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme, claims: r.claims}
 	r.vault = newVault()
 	r.ready = newReadyTracker(kindEBApiKey)
+	r.writes = newOwnWrites()
 	if r.Recheck == 0 {
 		r.Recheck = time.Minute
 	}

@@ -46,6 +46,7 @@ type EBClientReconciler struct {
 	claims *secretClaims
 	vault  *vault
 	ready  *readyTracker
+	writes *ownWrites
 }
 
 // +kubebuilder:rbac:groups=eb.enigmabridge.com,resources=ebclients,verbs=get;list;watch;update;patch
@@ -64,6 +65,9 @@ func (r *EBClientReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	}
 	if !obj.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, r.reconcileDelete(ctx, obj)
+	}
+	if r.writes.behind(obj) {
+		return ctrl.Result{RequeueAfter: cacheCatchUpDelay}, nil
 	}
 
 	orig := obj.DeepCopy()
@@ -103,6 +107,7 @@ func (r *EBClientReconciler) reconcile(ctx context.Context, obj *ebv1.EBClient) 
 func (r *EBClientReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBClient) error {
 	r.ready.set(obj.UID, false)
 	r.vault.forget(obj.UID)
+	r.writes.forget(obj.UID)
 	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
 		return nil
 	}
@@ -115,7 +120,7 @@ func (r *EBClientReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBCl
 func (r *EBClientReconciler) patchStatus(ctx context.Context, obj, orig *ebv1.EBClient) error {
 	base := obj.DeepCopy()
 	base.Status = orig.Status
-	return patchStatus(ctx, r.Client, obj, base, obj.Status, orig.Status)
+	return patchStatus(ctx, r.Client, r.writes, obj, base, obj.Status, orig.Status)
 }
 
 // SetupWithManager registers the controller. It watches EBClients and the
@@ -127,6 +132,7 @@ func (r *EBClientReconciler) SetupWithManager(mgr ctrl.Manager) error {
 	r.secrets = &secrets{client: r.Client, reader: r.APIReader, scheme: r.Scheme, claims: r.claims}
 	r.vault = newVault()
 	r.ready = newReadyTracker(kindEBClient)
+	r.writes = newOwnWrites()
 	if r.Recheck == 0 {
 		r.Recheck = time.Minute
 	}

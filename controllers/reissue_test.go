@@ -98,23 +98,32 @@ func TestKeysCreatedTogetherShareSecret(t *testing.T) {
 	}
 }
 
-func TestKeysKeptAtQuotaAfterClientLost(t *testing.T) {
-	t.Parallel()
-	ns, sim := newNamespace(t), newSim(t)
-	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+// clientWithFullQuota creates an EBClient "alpha" and five Ready
+// EBApiKeys, all the keys that the demo client type allows.
+func clientWithFullQuota(t *testing.T, ns string) (*ebv1.EBClient, []*ebv1.EBApiKey) {
+	t.Helper()
 	createTokenSecret(t, ns, "token", demoToken)
 	c := newClient(ns, "alpha", "token")
 	create(t, c)
-	// The demo client type allows five keys, and all five are used.
 	var keys []*ebv1.EBApiKey
 	for i := range 5 {
 		k := newKey(ns, fmt.Sprintf("key-%d", i), "alpha")
 		create(t, k)
 		keys = append(keys, k)
 	}
-	before := map[string]string{}
 	for _, k := range keys {
 		waitReady(t, k)
+	}
+	return c, keys
+}
+
+func TestKeysKeptAtQuotaAfterClientLost(t *testing.T) {
+	t.Parallel()
+	ns, sim := newNamespace(t), newSim(t)
+	startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
+	c, keys := clientWithFullQuota(t, ns)
+	before := map[string]string{}
+	for _, k := range keys {
 		before[k.Name] = string(getSecret(t, ns, k.Name+"-eb-apikey").Data["apikey"])
 	}
 
@@ -217,17 +226,7 @@ func TestKeyLostAtQuotaClearsHash(t *testing.T) {
 	t.Parallel()
 	ns, sim := newNamespace(t), newSim(t)
 	op := startOperator(t, sim, operatorOptions{namespaces: []string{ns}})
-	createTokenSecret(t, ns, "token", demoToken)
-	create(t, newClient(ns, "alpha", "token"))
-	var keys []*ebv1.EBApiKey
-	for i := range 5 {
-		k := newKey(ns, fmt.Sprintf("key-%d", i), "alpha")
-		create(t, k)
-		keys = append(keys, k)
-	}
-	for _, k := range keys {
-		waitReady(t, k)
-	}
+	_, keys := clientWithFullQuota(t, ns)
 
 	// With the operator stopped, the key is in no Secret and not in memory,
 	// and the quota leaves no room for a new one.

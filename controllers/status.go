@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -68,14 +69,74 @@ func isReady(conds []metav1.Condition) bool {
 // of obj that holds the status read at the start of the pass, and only when
 // the status changed. The patch carries no resourceVersion, so a concurrent
 // edit of labels or spec cannot make it fail with a conflict.
-func patchStatus(ctx context.Context, c client.Client, obj, base client.Object, newStatus, oldStatus any) error {
+func patchStatus(ctx context.Context, c client.Client, writes *ownWrites, obj, base client.Object,
+	newStatus, oldStatus any) error {
 	if equality.Semantic.DeepEqual(newStatus, oldStatus) {
 		return nil
 	}
+	read := base.GetResourceVersion()
 	if err := c.Status().Patch(ctx, obj, client.MergeFrom(base)); err != nil {
 		return fmt.Errorf("patch status: %w", err)
 	}
+	if obj.GetResourceVersion() != read {
+		writes.record(obj.GetUID(), read)
+	}
 	return nil
+}
+
+// ownWrites remembers, per object, the resourceVersion that a pass read
+// before it wrote status. A later pass that reads the same resourceVersion
+// from the cache has not seen that write yet, and would compute and write
+// the same status again; it waits for the cache instead. An entry expires
+// after ownWriteExpiry, so a cache that never catches up cannot stall an
+// object.
+type ownWrites struct {
+	mu   sync.Mutex
+	read map[types.UID]ownWrite
+}
+
+type ownWrite struct {
+	resourceVersion string
+	at              time.Time
+}
+
+const (
+	ownWriteExpiry = 10 * time.Second
+	// cacheCatchUpDelay is how long a pass that found the cache behind
+	// the operator's own status write waits before it runs again.
+	cacheCatchUpDelay = 250 * time.Millisecond
+)
+
+func newOwnWrites() *ownWrites {
+	return &ownWrites{read: map[types.UID]ownWrite{}}
+}
+
+func (w *ownWrites) record(uid types.UID, resourceVersion string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.read[uid] = ownWrite{resourceVersion: resourceVersion, at: time.Now()}
+}
+
+// behind reports whether obj, as read from the cache, predates a status
+// write of this process.
+func (w *ownWrites) behind(obj client.Object) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	last, ok := w.read[obj.GetUID()]
+	if !ok {
+		return false
+	}
+	if last.resourceVersion == obj.GetResourceVersion() && time.Since(last.at) < ownWriteExpiry {
+		return true
+	}
+	delete(w.read, obj.GetUID())
+	return false
+}
+
+func (w *ownWrites) forget(uid types.UID) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.read, uid)
 }
 
 var objectsReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
