@@ -3,6 +3,7 @@ package controllers
 import (
 	"context"
 	"fmt"
+	"strconv"
 	"sync"
 	"time"
 
@@ -79,20 +80,24 @@ func patchStatus(ctx context.Context, c client.Client, writes *ownWrites, obj, b
 		return fmt.Errorf("patch status: %w", err)
 	}
 	if obj.GetResourceVersion() != read {
-		writes.record(obj.GetUID(), read)
+		writes.record(obj.GetUID(), obj.GetResourceVersion())
 	}
 	return nil
 }
 
-// ownWrites remembers, per object, the resourceVersion that a pass read
-// before it wrote status. A later pass that reads the same resourceVersion
-// from the cache has not seen that write yet, and would compute and write
-// the same status again; it waits for the cache instead. An entry expires
+// ownWrites remembers, per object, the resourceVersion of the operator's
+// last status write. A later pass that reads an older resourceVersion from
+// the cache has not seen that write yet, and would compute and write the
+// same status again; it waits for the cache instead. An entry expires
 // after ownWriteExpiry, so a cache that never catches up cannot stall an
 // object.
+//
+// NOTE: The API treats resourceVersions as opaque. The comparison parses
+// them as the integers that kube-apiserver with etcd issues, and treats an
+// unparsable value as current.
 type ownWrites struct {
 	mu   sync.Mutex
-	read map[types.UID]ownWrite
+	last map[types.UID]ownWrite
 }
 
 type ownWrite struct {
@@ -108,35 +113,37 @@ const (
 )
 
 func newOwnWrites() *ownWrites {
-	return &ownWrites{read: map[types.UID]ownWrite{}}
+	return &ownWrites{last: map[types.UID]ownWrite{}}
 }
 
 func (w *ownWrites) record(uid types.UID, resourceVersion string) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	w.read[uid] = ownWrite{resourceVersion: resourceVersion, at: time.Now()}
+	w.last[uid] = ownWrite{resourceVersion: resourceVersion, at: time.Now()}
 }
 
-// behind reports whether obj, as read from the cache, predates a status
-// write of this process.
+// behind reports whether obj, as read from the cache, is older than the
+// last status write of this process.
 func (w *ownWrites) behind(obj client.Object) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	last, ok := w.read[obj.GetUID()]
+	last, ok := w.last[obj.GetUID()]
 	if !ok {
 		return false
 	}
-	if last.resourceVersion == obj.GetResourceVersion() && time.Since(last.at) < ownWriteExpiry {
+	written, err1 := strconv.ParseUint(last.resourceVersion, 10, 64)
+	seen, err2 := strconv.ParseUint(obj.GetResourceVersion(), 10, 64)
+	if err1 == nil && err2 == nil && seen < written && time.Since(last.at) < ownWriteExpiry {
 		return true
 	}
-	delete(w.read, obj.GetUID())
+	delete(w.last, obj.GetUID())
 	return false
 }
 
 func (w *ownWrites) forget(uid types.UID) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	delete(w.read, uid)
+	delete(w.last, uid)
 }
 
 var objectsReady = prometheus.NewGaugeVec(prometheus.GaugeOpts{
