@@ -65,9 +65,8 @@ func rejectsCredentials(code int) bool {
 	return code == codeIncorrectPassword || code == codeTooManyPasswordTries || code == codeTooManyAccountTries
 }
 
-// rejectedInput is what a permanent addapi rejection was given: the
-// object's generation and, for a rejection of the credentials, their
-// fingerprint. A change of either leads to a retry.
+// rejectedInput is the input of a permanent addapi rejection: the object's
+// generation and, for a rejection of the credentials, their fingerprint. A change of either leads to a retry.
 type rejectedInput struct {
 	generation  int64
 	credentials string
@@ -77,7 +76,7 @@ type rejectedInput struct {
 // addapi returns when the client's key quota is used up.
 const codeCapacityReached = 0x1005
 
-// issueAdvice says how to fix a permanent addapi or showapi error.
+// issueAdvice returns how to fix a permanent addapi or showapi error.
 func issueAdvice(obj *ebv1.EBApiKey, code int) string {
 	switch code {
 	case codeCapacityReached:

@@ -57,7 +57,7 @@ func issuedRequestHash(obj *ebv1.EBApiKey, secret *corev1.Secret, key string) st
 	return obj.Status.RequestHash
 }
 
-// issueReason says why a new key is needed and which key it replaces. An
+// issueReason is why a new key is needed and which key it replaces. An
 // empty why means the current key stays.
 type issueReason struct {
 	why string

@@ -96,7 +96,7 @@ func (r *EBClientReconciler) rejectEB(obj *ebv1.EBClient, function string, err e
 	return ctrl.Result{RequeueAfter: r.Recheck}, nil
 }
 
-// registrationAdvice says how to fix a permanent registration error.
+// registrationAdvice returns how to fix a permanent registration error.
 func registrationAdvice(obj *ebv1.EBClient, code int) string {
 	retry := "the operator tries again when the spec or the token Secret changes"
 	switch code {

@@ -87,8 +87,8 @@ func patchStatus(ctx context.Context, c client.Client, writes *ownWrites, obj, b
 
 // ownWrites remembers, per object, the resourceVersion of the operator's
 // last status write. A later pass that reads an older resourceVersion from
-// the cache has not seen that write yet, and would compute and write the
-// same status again; it waits for the cache instead. An entry expires
+// the cache has not seen that write yet. It would compute and write the
+// same status again, so it waits for the cache instead. An entry expires
 // after ownWriteExpiry, so a cache that never catches up cannot stall an
 // object.
 //
