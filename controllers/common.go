@@ -36,6 +36,20 @@ func ensureFinalizer(ctx context.Context, c client.Client, obj client.Object) er
 	return nil
 }
 
+// releaseSecret carries out the deletion policy on the object's Secret and
+// then removes the finalizer. An object without the finalizer never wrote
+// a Secret and needs neither.
+func releaseSecret(ctx context.Context, c client.Client, s *secrets, obj client.Object,
+	secretName string, policy ebv1.DeletionPolicy) error {
+	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
+		return nil
+	}
+	if err := s.release(ctx, obj, secretName, policy); err != nil {
+		return err
+	}
+	return removeFinalizer(ctx, c, obj)
+}
+
 func removeFinalizer(ctx context.Context, c client.Client, obj client.Object) error {
 	patch := client.MergeFrom(obj.DeepCopyObject().(client.Object))
 	controllerutil.RemoveFinalizer(obj, ebv1.Finalizer)

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
@@ -100,9 +99,7 @@ func (r *EBApiKeyReconciler) Reconcile(ctx context.Context, req ctrl.Request) (c
 	result, err := r.reconcile(ctx, obj)
 	r.ready.set(obj.UID, isReady(obj.Status.Conditions))
 	recordReadyChange(ctx, r.Recorder, obj, orig.Status.Conditions, obj.Status.Conditions)
-	base := obj.DeepCopy()
-	base.Status = orig.Status
-	if perr := patchStatus(ctx, r.Client, r.writes, obj, base, obj.Status, orig.Status); perr != nil {
+	if perr := r.patchStatus(ctx, obj, orig); perr != nil {
 		return ctrl.Result{}, errors.Join(err, perr)
 	}
 	return retryOnConflict(ctx, result, err)
@@ -196,13 +193,13 @@ func (r *EBApiKeyReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBAp
 	r.writes.forget(obj.UID)
 	r.settled.Delete(obj.UID)
 	r.rejected.Delete(obj.UID)
-	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
-		return nil
-	}
-	if err := r.secrets.release(ctx, obj, apiKeySecretName(obj), obj.Spec.DeletionPolicy); err != nil {
-		return err
-	}
-	return removeFinalizer(ctx, r.Client, obj)
+	return releaseSecret(ctx, r.Client, r.secrets, obj, apiKeySecretName(obj), obj.Spec.DeletionPolicy)
+}
+
+func (r *EBApiKeyReconciler) patchStatus(ctx context.Context, obj, orig *ebv1.EBApiKey) error {
+	base := obj.DeepCopy()
+	base.Status = orig.Status
+	return patchStatus(ctx, r.Client, r.writes, obj, base, obj.Status, orig.Status)
 }
 
 // SetupWithManager registers the controller. Besides EBApiKeys and their

@@ -57,8 +57,8 @@ func issuedRequestHash(obj *ebv1.EBApiKey, secret *corev1.Secret, key string) st
 	return obj.Status.RequestHash
 }
 
-// issueReason is why a new key is needed and which key it replaces. An
-// empty why means the current key stays.
+// issueReason is the cause of a new key and the key it replaces. An empty
+// why means the current key stays.
 type issueReason struct {
 	why string
 	// previous is the trusted key that the new one replaces, or "".

@@ -13,7 +13,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
-	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	ebv1 "github.com/enigmabridge/eb-operator/api/v1alpha1"
 )
@@ -108,13 +107,7 @@ func (r *EBClientReconciler) reconcileDelete(ctx context.Context, obj *ebv1.EBCl
 	r.ready.set(obj.UID, false)
 	r.vault.forget(obj.UID)
 	r.writes.forget(obj.UID)
-	if !controllerutil.ContainsFinalizer(obj, ebv1.Finalizer) {
-		return nil
-	}
-	if err := r.secrets.release(ctx, obj, clientSecretName(obj), obj.Spec.DeletionPolicy); err != nil {
-		return err
-	}
-	return removeFinalizer(ctx, r.Client, obj)
+	return releaseSecret(ctx, r.Client, r.secrets, obj, clientSecretName(obj), obj.Spec.DeletionPolicy)
 }
 
 func (r *EBClientReconciler) patchStatus(ctx context.Context, obj, orig *ebv1.EBClient) error {

@@ -41,7 +41,7 @@ func TestKeyReissuedOnSpecChange(t *testing.T) {
 		return nil
 	})
 	// A pass that read the key's status from a cache that had not caught up
-	// once issued a second key; give such a pass time to happen.
+	// once issued a second key. The wait gives such a pass time to happen.
 	time.Sleep(2 * time.Second)
 	if k.Status.Operations[0].Name != "RANDOM" {
 		t.Errorf("status.operations = %+v, want RANDOM", k.Status.Operations)

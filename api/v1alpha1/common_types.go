@@ -1,6 +1,6 @@
 package v1alpha1
 
-// DeletionPolicy says what happens to the managed Secret when its object is
+// DeletionPolicy selects what happens to the managed Secret when its object is
 // deleted.
 // +kubebuilder:validation:Enum=Delete;Orphan
 type DeletionPolicy string

@@ -39,11 +39,11 @@ const (
 	// authentication.method, or the method needs contact data that the spec
 	// lacks.
 	ReasonAuthMethodNotAllowed = "AuthMethodNotAllowed"
-	// ReasonRegistrationRejected: the EB server answered with a permanent
+	// ReasonRegistrationRejected: the EB server returned a permanent
 	// error code. The message carries the code and its meaning. There is no
 	// retry until the spec or the token Secret changes.
 	ReasonRegistrationRejected = "RegistrationRejected"
-	// ReasonIssueRejected: addapi or showapi answered with a permanent error
+	// ReasonIssueRejected: addapi or showapi returned a permanent error
 	// code. There is no retry until the spec changes.
 	ReasonIssueRejected = "IssueRejected"
 	// ReasonRegistrationServerUnavailable: every registration server failed

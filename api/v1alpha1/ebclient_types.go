@@ -89,7 +89,7 @@ type AuthenticationSpec struct {
 // +kubebuilder:validation:XValidation:rule="has(self.clientName) == has(oldSelf.clientName) && (!has(self.clientName) || self.clientName == oldSelf.clientName)",message="clientName is immutable; create a new EBClient to change it"
 // +kubebuilder:validation:XValidation:rule="(has(self.secret) && has(self.secret.name)) == (has(oldSelf.secret) && has(oldSelf.secret.name)) && (!(has(self.secret) && has(self.secret.name)) || self.secret.name == oldSelf.secret.name)",message="secret.name is immutable; create a new EBClient to change it"
 type EBClientSpec struct {
-	// registration says where and how to reach the EB registration servers.
+	// registration sets where and how the operator reaches the EB registration servers.
 	// +required
 	Registration RegistrationSpec `json:"registration"`
 
@@ -106,7 +106,7 @@ type EBClientSpec struct {
 	// +kubebuilder:validation:MaxLength=253
 	ClientName string `json:"clientName,omitempty"`
 
-	// authentication says how create is authenticated.
+	// authentication sets how create is authenticated.
 	// +required
 	Authentication AuthenticationSpec `json:"authentication"`
 
@@ -189,7 +189,7 @@ type EBClientStatus struct {
 	// +optional
 	RegisteredAt *metav1.Time `json:"registeredAt,omitempty"`
 
-	// registrationServer is the base URL of the server that answered create.
+	// registrationServer is the base URL of the server that returned the create response.
 	// +optional
 	RegistrationServer string `json:"registrationServer,omitempty"`
 
